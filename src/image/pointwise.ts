@@ -1,0 +1,51 @@
+/** Per-sample arithmetic and conversions (any channel count). */
+import { createImage, type Image } from './image.ts';
+import { roundHalfEven } from './numeric.ts';
+
+function sameShape(a: Image, b: Image, what: string): void {
+  if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) {
+    throw new Error(`${what}: images differ in shape (${a.width}x${a.height}x${a.channels} vs ${b.width}x${b.height}x${b.channels})`);
+  }
+}
+
+/** In place: `dst += scale · src` (same shape). */
+export function addScaled(dst: Image, src: Image, scale = 1): void {
+  sameShape(dst, src, 'addScaled');
+  const d = dst.data;
+  const s = src.data;
+  for (let i = 0; i < d.length; i++) d[i] += scale * s[i];
+}
+
+/** In place: `img *= scale`. */
+export function scaleInPlace(img: Image, scale: number): void {
+  const d = img.data;
+  for (let i = 0; i < d.length; i++) d[i] *= scale;
+}
+
+/**
+ * What storing into uint16 does in OpenCV (`saturate_cast<ushort>`): round half to even, clamp
+ * to [0, 65535]. NaN → 0. Returns a new float image holding integers.
+ */
+export function quantizeU16(img: Image): Image {
+  const s = img.data;
+  const out = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const v = s[i];
+    out[i] = v > 0 ? (v >= 65535 ? 65535 : roundHalfEven(v)) : 0;
+  }
+  return createImage(img.width, img.height, img.channels, out);
+}
+
+/**
+ * `cv2.convertScaleAbs(x, alpha)`: `min(255, round_half_even(|alpha·x|))` — PSS builds the LoG
+ * frame with alpha = 1/256. Returns a new float image holding integers 0…255.
+ */
+export function absScaleU8(img: Image, alpha: number): Image {
+  const s = img.data;
+  const out = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const v = Math.abs(alpha * s[i]);
+    out[i] = v >= 255 ? 255 : v === v ? roundHalfEven(v) : 0;
+  }
+  return createImage(img.width, img.height, img.channels, out);
+}

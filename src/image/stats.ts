@@ -1,0 +1,91 @@
+/** Scalar statistics of images and image regions (float64 accumulation). */
+import { channelsOf, requireMono, type Plane, type Rect } from './image.ts';
+
+export interface MeanStd {
+  readonly mean: number;
+  /** Population standard deviation (divide by n), like numpy `std()` / PSS `Std`. */
+  readonly std: number;
+  /** Number of samples (pixels × channels) included. */
+  readonly count: number;
+}
+
+function checkRect(p: Plane, r: Rect): void {
+  const ok =
+    Number.isInteger(r.y0) && Number.isInteger(r.y1) && Number.isInteger(r.x0) && Number.isInteger(r.x1) &&
+    r.y0 >= 0 && r.x0 >= 0 && r.y1 <= p.height && r.x1 <= p.width && r.y1 > r.y0 && r.x1 > r.x0;
+  if (!ok) throw new Error(`region [${r.y0},${r.y1})x[${r.x0},${r.x1}) is empty or outside the ${p.width}x${p.height} image`);
+}
+
+/**
+ * Mean and population standard deviation of all samples (all channels) of `img`, or of the
+ * half-open region `rect`. Two-pass in float64.
+ */
+export function meanStd(img: Plane, rect?: Rect): MeanStd {
+  const C = channelsOf(img);
+  const r = rect ?? { y0: 0, y1: img.height, x0: 0, x1: img.width };
+  checkRect(img, r);
+  const d = img.data;
+  const rowLen = img.width * C;
+  const i0 = r.x0 * C;
+  const i1 = r.x1 * C;
+  const count = (r.y1 - r.y0) * (i1 - i0);
+  let sum = 0;
+  for (let y = r.y0; y < r.y1; y++) {
+    const rb = y * rowLen;
+    for (let i = rb + i0; i < rb + i1; i++) sum += d[i];
+  }
+  const mean = sum / count;
+  let ss = 0;
+  for (let y = r.y0; y < r.y1; y++) {
+    const rb = y * rowLen;
+    for (let i = rb + i0; i < rb + i1; i++) {
+      const t = d[i] - mean;
+      ss += t * t;
+    }
+  }
+  return { mean, std: Math.sqrt(ss / count), count };
+}
+
+/** Minimum and maximum of a plane or image (NaNs ignored). */
+export function minMax(img: Plane): { min: number; max: number } {
+  const d = img.data;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/**
+ * PSS planet-mode centre of gravity (§6.1) of a mono plane: threshold `t = ⌊(min + max)/2⌋`,
+ * weights `w = max(v, t) − t`, centre `(Σ y·w / Σ w, Σ x·w / Σ w)` as floats (PSS rounds them
+ * half-to-even; callers do that). Returns null when all weights are 0 (flat image).
+ */
+export function centreOfGravity(p: Plane): { cy: number; cx: number } | null {
+  requireMono(p, 'centre-of-gravity input');
+  const { width: w, height: h, data } = p;
+  const { min, max } = minMax(p);
+  const t = Math.floor((min + max) / 2);
+  let sw = 0;
+  let sy = 0;
+  let sx = 0;
+  for (let y = 0; y < h; y++) {
+    const rb = y * w;
+    let rowW = 0;
+    for (let x = 0; x < w; x++) {
+      const v = data[rb + x];
+      if (v > t) {
+        const wt = v - t;
+        rowW += wt;
+        sx += x * wt;
+      }
+    }
+    sw += rowW;
+    sy += y * rowW;
+  }
+  if (!(sw > 0)) return null;
+  return { cy: sy / sw, cx: sx / sw };
+}

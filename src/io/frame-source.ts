@@ -1,0 +1,82 @@
+/**
+ * One interface for every kind of frame input (SER, video through ffmpeg, image folders, single images).
+ * Nothing here reads a whole file into memory: frames are read one at a time.
+ */
+
+/** Colour layout of the stored samples. Bayer names give the 2x2 cell at the top-left pixel. */
+export type ColorLayout = 'mono' | 'RGGB' | 'GRBG' | 'GBRG' | 'BGGR' | 'RGB' | 'BGR';
+
+export const BAYER_LAYOUTS: readonly ColorLayout[] = ['RGGB', 'GRBG', 'GBRG', 'BGGR'];
+
+export type ContainerFormat = 'ser' | 'video' | 'image-folder' | 'image';
+
+export interface FrameSourceInfo {
+  /** Path of the file or folder read. */
+  path: string;
+  format: ContainerFormat;
+  /** Container detail, e.g. "SER", "avi (mpeg4)", "png folder". */
+  container: string;
+  frameCount: number;
+  width: number;
+  height: number;
+  /** Bits per sample as stored (8 or 16; SER may say 12 etc.). */
+  bitDepth: number;
+  /** Bytes per stored sample: 1 or 2 (4 for float images). */
+  bytesPerSample: 1 | 2 | 4;
+  colorLayout: ColorLayout;
+  /** Planes per pixel as stored: 1 (mono or Bayer mosaic) or 3 (RGB/BGR). */
+  planes: 1 | 3;
+  /** Per-frame UTC timestamps in milliseconds since the Unix epoch, where the container has them. */
+  timestamps?: number[];
+  /** SER header strings and fields. */
+  ser?: {
+    observer: string;
+    instrument: string;
+    telescope: string;
+    luId: number;
+    colorId: number;
+    littleEndianFlag: number;
+    /** Byte order actually used for 16-bit samples. */
+    byteOrder: 'little' | 'big';
+    /** DateTime (local) and DateTime_UTC as ISO strings, or null when not set. */
+    dateTime: string | null;
+    dateTimeUtc: string | null;
+    /** Frame count written in the header (may differ from frameCount when the file is truncated). */
+    headerFrameCount: number;
+  };
+  /** File names of the frames for image folders, in the order used (natural sort). */
+  files?: string[];
+  /** Non-fatal problems, e.g. a truncated SER. */
+  warnings: string[];
+}
+
+/**
+ * A frame as stored: integer samples (or float32 for float images), planes interleaved per pixel.
+ * For 8-bit data `data` is a Uint8Array, for 16-bit a Uint16Array (native order, already swapped), for
+ * float images a Float32Array on the 16-bit scale.
+ */
+export interface RawFrame {
+  index: number;
+  width: number;
+  height: number;
+  planes: 1 | 3;
+  bitDepth: number;
+  data: Uint8Array | Uint16Array | Float32Array;
+}
+
+export interface FrameSource {
+  readonly info: FrameSourceInfo;
+  /** Random access to frame i (0-based). May be costly for videos (see the video source). */
+  read(index: number): Promise<RawFrame>;
+  /** Sequential pass over frames [start, end). The cheapest way to visit every frame. */
+  frames(start?: number, end?: number): AsyncIterable<RawFrame>;
+  close(): Promise<void>;
+}
+
+/** An error about an input, always naming the file and the problem in one line. */
+export class InputError extends Error {
+  constructor(public readonly file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'InputError';
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The frame store: a lazy frame sequence and its per-frame products, kept in RAM according to the
+ * buffering level (PSS semantics, reference §3.1; the code's order, not the User Guide's):
+ *
+ *   product                      | kept from level | stored as
+ *   L_i Laplacian of decimated G | 1               | Uint8  (⌈H/2⌉·⌈W/2⌉)
+ *   G_i blurred mono             | 2               | Uint16 (H·W)
+ *   O_i original (debayered)     | 3               | Uint8 (8-bit, uncalibrated mono) or Uint16 (H·W·C)
+ *   M_i monochrome (colour only) | 4               | Uint16 (H·W)
+ *   b_i brightness scalar        | always          | float64
+ *
+ * A product that is not kept is recomputed from the next one up the chain (L ← G ← M ← O ← disk);
+ * each product also has a single-entry cache of the most recent frame. Every product is quantised
+ * exactly as it is stored (O and M rounded to 16-bit steps, G rounded to integers, L to 8 bit as PSS's
+ * AbsScaleU8), whether or not it is kept, so every buffering level gives bit-identical results.
+ *
+ * Frame indices here are the compacted indices after exclusion; `sourceIndex(i)` maps back.
+ */
+import type { Image } from '../image/image.js';
+import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
+import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
+import { getKernels } from '../image/kernels.js';
+
+export type BufferingLevel = 0 | 1 | 2 | 3 | 4;
+
+export interface FrameSetOptions {
+  convert: ConvertOptions;
+  /** Gaussian kernel size of the "noise" blur (odd, 1..11 typical). */
+  noise: number;
+  /** Black cut-off for the brightness scalar b_i, on the 16-bit scale. */
+  blackCutoff: number;
+  /** Included source frame indices (ascending). Default all. */
+  include?: number[];
+  /** Region of interest [y0, y1, x0, x1] cropped from each frame; empty = whole frame. */
+  roi?: number[];
+  level: BufferingLevel;
+  /** Brightness normalisation on (ranking and stacking divide by b_i). */
+  normalize?: boolean;
+}
+
+export interface LaplacianFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+type Stored = Uint8Array | Uint16Array;
+
+/** Counts of work done, for tests and the "why" explainer. */
+export interface FrameStoreStats {
+  reads: number;
+  blurs: number;
+  laplacians: number;
+}
+
+export class FrameSet {
+  readonly count: number;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly info: FrameSourceInfo;
+  readonly stats: FrameStoreStats = { reads: 0, blurs: 0, laplacians: 0 };
+  private readonly include: number[];
+  private readonly keepL: (LaplacianFrame | undefined)[] = [];
+  private readonly keepG: (Uint16Array | undefined)[] = [];
+  private readonly keepO: (Stored | undefined)[] = [];
+  private readonly keepM: (Uint16Array | undefined)[] = [];
+  private readonly bright: (number | undefined)[] = [];
+  private readonly last = new Map<string, { i: number; v: Promise<unknown> }>();
+  private readonly o8: boolean;
+  private closed = false;
+
+  constructor(private readonly source: FrameSource, readonly options: FrameSetOptions, channels: 1 | 3) {
+    this.info = source.info;
+    const n = source.info.frameCount;
+    this.include = options.include ?? Array.from({ length: n }, (_, i) => i);
+    this.count = this.include.length;
+    const roi = options.roi && options.roi.length === 4 ? options.roi : null;
+    this.height = roi ? roi[1] - roi[0] : source.info.height;
+    this.width = roi ? roi[3] - roi[2] : source.info.width;
+    this.channels = channels;
+    // 8-bit stored samples without calibration or demosaicing stay exact multiples of 256.
+    const c = options.convert;
+    this.o8 = source.info.bytesPerSample === 1 && !c.calibration?.dark && !c.calibration?.flat &&
+      (source.info.colorLayout === 'mono' || source.info.colorLayout === 'RGB' || source.info.colorLayout === 'BGR');
+  }
+
+  get level(): BufferingLevel { return this.options.level; }
+  get noise(): number { return this.options.noise; }
+  get normalize(): boolean { return !!this.options.normalize; }
+  sourceIndex(i: number): number { return this.include[i]; }
+
+  private check(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new Error(`frame ${i} out of range 0..${this.count - 1}`);
+    if (this.closed) throw new Error('frame set is closed');
+  }
+
+  /** Single-entry memo per product: the same index twice in a row costs nothing. */
+  private memo<T>(key: string, i: number, make: () => Promise<T>): Promise<T> {
+    const m = this.last.get(key);
+    if (m && m.i === i) return m.v as Promise<T>;
+    const v = make();
+    this.last.set(key, { i, v });
+    v.catch(() => { if (this.last.get(key)?.v === v) this.last.delete(key); });
+    return v;
+  }
+
+  private async readOriginal(i: number): Promise<Stored> {
+    const raw = await this.source.read(this.include[i]);
+    this.stats.reads++;
+    let img = toImage(raw, this.info.colorLayout, this.options.convert);
+    const roi = this.options.roi;
+    if (roi && roi.length === 4) img = cropImage(img, roi);
+    const d = img.data;
+    if (this.o8) {
+      const out = new Uint8Array(d.length);
+      for (let k = 0; k < d.length; k++) out[k] = d[k] / 256;
+      return out;
+    }
+    return quantise16(d);
+  }
+
+  private storedToImage(s: Stored, channels: 1 | 3): Image {
+    const out = new Float32Array(s.length);
+    if (s instanceof Uint8Array) for (let k = 0; k < s.length; k++) out[k] = s[k] * 256;
+    else for (let k = 0; k < s.length; k++) out[k] = s[k];
+    return { width: this.width, height: this.height, channels, data: out };
+  }
+
+  private originalStored(i: number): Promise<Stored> {
+    const kept = this.keepO[i];
+    if (kept) return Promise.resolve(kept);
+    return this.memo('Os', i, async () => {
+      const s = await this.readOriginal(i);
+      if (this.level >= 3) this.keepO[i] = s;
+      return s;
+    });
+  }
+
+  /** O_i: the calibrated, debayered original, float on the 16-bit scale. */
+  original(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('O', i, async () => this.storedToImage(await this.originalStored(i), this.channels));
+  }
+
+  private async monoStored(i: number): Promise<Uint16Array | Stored> {
+    if (this.channels === 1) return this.originalStored(i);
+    const kept = this.keepM[i];
+    if (kept) return kept;
+    const o = this.storedToImage(await this.originalStored(i), 3);
+    const m = quantise16(toMono(o).data);
+    if (this.level >= 4) this.keepM[i] = m;
+    return m;
+  }
+
+  /** M_i: the monochrome frame, float on the 16-bit scale. */
+  mono(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('M', i, async () => this.storedToImage(await this.monoStored(i), 1));
+  }
+
+  private async blurredStored(i: number): Promise<Uint16Array> {
+    const kept = this.keepG[i];
+    if (kept) return kept;
+    const m = await this.mono(i);
+    this.stats.blurs++;
+    const g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
+    if (this.level >= 2) this.keepG[i] = g;
+    if (this.bright[i] === undefined) this.bright[i] = brightnessOf(m.data, this.options.blackCutoff);
+    return g;
+  }
+
+  /** G_i: Gaussian-blurred mono frame (kernel `noise`), integer-valued floats on the 16-bit scale. */
+  blurred(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('G', i, async () => {
+      const g = await this.blurredStored(i);
+      const out = new Float32Array(g.length);
+      for (let k = 0; k < g.length; k++) out[k] = g[k];
+      return { width: this.width, height: this.height, channels: 1 as const, data: out };
+    });
+  }
+
+  /** L_i = min(255, round(|Laplace(G_i[0::2, 0::2])| / 256)) as bytes. */
+  laplacian(i: number): Promise<LaplacianFrame> {
+    this.check(i);
+    const kept = this.keepL[i];
+    if (kept) return Promise.resolve(kept);
+    return this.memo('L', i, async () => {
+      const g = await this.blurred(i);
+      const k = getKernels();
+      const lap = k.laplacian3x3(k.decimate2(g));
+      this.stats.laplacians++;
+      const d = lap.data;
+      const out = new Uint8Array(d.length);
+      for (let p = 0; p < d.length; p++) {
+        const v = Math.abs(d[p]) / 256;
+        out[p] = v >= 255 ? 255 : roundHalfEven(v);
+      }
+      const l = { width: lap.width, height: lap.height, data: out };
+      if (this.level >= 1) this.keepL[i] = l;
+      return l;
+    });
+  }
+
+  /**
+   * b_i: mean over all pixels of (M > cut-off ? M : 0) + 1e-10 (PSS §2.8: dark pixels count as zeros).
+   * Computed on the way when G_i is built; always kept.
+   */
+  async brightness(i: number): Promise<number> {
+    this.check(i);
+    const b = this.bright[i];
+    if (b !== undefined) return b;
+    const m = await this.mono(i);
+    const v = brightnessOf(m.data, this.options.blackCutoff);
+    this.bright[i] = v;
+    return v;
+  }
+
+  /** Bytes currently held by kept products. */
+  heldBytes(): number {
+    let sum = 0;
+    for (const l of this.keepL) if (l) sum += l.data.byteLength;
+    for (const a of [this.keepG, this.keepO, this.keepM]) for (const s of a) if (s) sum += s.byteLength;
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.keepL.length = this.keepG.length = this.keepO.length = this.keepM.length = 0;
+    this.last.clear();
+    await this.source.close();
+  }
+}
+
+function brightnessOf(m: Float32Array, cutoff: number): number {
+  let sum = 0;
+  for (let k = 0; k < m.length; k++) if (m[k] > cutoff) sum += m[k];
+  return sum / m.length + 1e-10;
+}
+
+function quantise16(d: Float32Array): Uint16Array {
+  const out = new Uint16Array(d.length);
+  for (let k = 0; k < d.length; k++) {
+    const v = d[k];
+    out[k] = v <= 0 ? 0 : v >= 65535 ? 65535 : Math.round(v);
+  }
+  return out;
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const r = v - f;
+  if (r > 0.5) return f + 1;
+  if (r < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+function cropImage(img: Image, roi: number[]): Image {
+  const [y0, y1, x0, x1] = roi;
+  const C = img.channels;
+  const w = x1 - x0, h = y1 - y0;
+  const out = new Float32Array(w * h * C);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * C, ((y0 + y) * img.width + x1) * C), y * w * C);
+  return { width: w, height: h, channels: img.channels, data: out };
+}
+
+/** Bytes per frame each product takes when kept. */
+export function productBytes(width: number, height: number, channels: 1 | 3, originalBytesPerSample: 1 | 2) {
+  const P = width * height;
+  return {
+    L: Math.ceil(height / 2) * Math.ceil(width / 2),
+    G: 2 * P,
+    O: P * channels * originalBytesPerSample,
+    M: channels === 3 ? 2 * P : 0,
+  };
+}
+
+/** Predicted bytes of the frame store at a level (frames × kept products). */
+export function predictFrameStoreBytes(frames: number, width: number, height: number, channels: 1 | 3, originalBytesPerSample: 1 | 2, level: BufferingLevel): number {
+  const b = productBytes(width, height, channels, originalBytesPerSample);
+  let per = 0;
+  if (level >= 1) per += b.L;
+  if (level >= 2) per += b.G;
+  if (level >= 3) per += b.O;
+  if (level >= 4) per += b.M;
+  return frames * per;
+}
