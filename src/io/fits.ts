@@ -221,7 +221,6 @@ export async function decodeFits(bytes: Uint8Array): Promise<DecodedImage> {
   const need = plane * planes * bpp;
   const start = l.hdu.dataStart;
   if (start + need > bytes.length) throw new Error(`truncated FITS data (${bytes.length - start} of ${need} bytes)`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + start, need);
   // Destination index of stored sample (c, fy, x).
   const rowOf = (fy: number) => (l.flip ? h - 1 - fy : fy);
   if (l.bitDepth === 8) {
@@ -250,18 +249,23 @@ export async function decodeFits(bytes: Uint8Array): Promise<DecodedImage> {
       }
     return { width: w, height: h, planes, bitDepth: 16, data: out };
   }
-  const out = new Float32Array(plane * planes);
-  const get =
-    bitpix === 8 ? (o: number) => dv.getUint8(o)
-    : bitpix === 16 ? (o: number) => dv.getInt16(o)
-    : bitpix === 32 ? (o: number) => dv.getInt32(o)
-    : bitpix === -32 ? (o: number) => dv.getFloat32(o)
-    : (o: number) => dv.getFloat64(o);
+  // Other types: decode to float in stored order (one monomorphic loop per type), then reorder and scale.
+  const count = plane * planes;
+  const phys = new Float32Array(count);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + start, need);
+  if (bitpix === 8) for (let i = 0; i < count; i++) phys[i] = dv.getUint8(i);
+  else if (bitpix === 16) for (let i = 0; i < count; i++) phys[i] = dv.getInt16(i * 2);
+  else if (bitpix === 32) for (let i = 0; i < count; i++) phys[i] = dv.getInt32(i * 4);
+  else if (bitpix === -32) for (let i = 0; i < count; i++) phys[i] = dv.getFloat32(i * 4);
+  else for (let i = 0; i < count; i++) phys[i] = dv.getFloat64(i * 8);
+  const out = new Float32Array(count);
+  const identity = bscale === 1 && bzero === 0;
   for (let c = 0; c < planes; c++)
     for (let fy = 0; fy < h; fy++) {
-      let s = ((c * h + fy) * w) * bpp;
+      let s = (c * h + fy) * w;
       let d = rowOf(fy) * w * planes + c;
-      for (let x = 0; x < w; x++, d += planes, s += bpp) out[d] = get(s) * bscale + bzero;
+      if (identity) for (let x = 0; x < w; x++, d += planes, s++) out[d] = phys[s];
+      else for (let x = 0; x < w; x++, d += planes, s++) out[d] = phys[s] * bscale + bzero;
     }
   const floatLike = bitpix < 0 || bscale !== Math.round(bscale);
   const rawMax = bitpix === 8 ? 255 : 2 ** (bitpix - 1) - 1;

@@ -85,14 +85,13 @@ export function sniffFormat(head: Uint8Array): ImageFormat | undefined {
 
 const FORMAT_NAME: Record<ImageFormat, string> = { png: 'PNG', tiff: 'TIFF', fits: 'FITS', jpeg: 'JPEG' };
 
-function notSupported(filePath: string, head: Uint8Array, size: number): InputError {
+function notSupported(filePath: string, size: number): InputError {
   const ext = path.extname(filePath).toLowerCase();
   const byExt = formatFromExtension(filePath);
   let why: string;
   if (size === 0) why = 'empty file';
   else if (byExt) why = `the ${ext} file has no ${FORMAT_NAME[byExt]} signature`;
   else why = `unknown format${ext ? ` ${ext}` : ''}; expected PNG, TIFF, FITS or JPEG`;
-  void head;
   return new InputError(filePath, `not a supported image (${why})`);
 }
 
@@ -217,7 +216,7 @@ export async function readImageHeader(filePath: string): Promise<ImageHeader> {
   return withFile(filePath, async (r) => {
     const head = await r.read(0, 16);
     const format = sniffFormat(head);
-    if (!format) throw notSupported(filePath, head, r.size);
+    if (!format) throw notSupported(filePath, r.size);
     try {
       return await headerFrom(format, r);
     } catch (e) {
@@ -229,7 +228,7 @@ export async function readImageHeader(filePath: string): Promise<ImageHeader> {
 /** Decodes image bytes; `name` is used in error messages. */
 export async function decodeImageBytes(bytes: Uint8Array, name = 'image'): Promise<LoadedImage> {
   const format = sniffFormat(bytes.subarray(0, 16));
-  if (!format) throw notSupported(name, bytes.subarray(0, 16), bytes.length);
+  if (!format) throw notSupported(name, bytes.length);
   try {
     let img: DecodedImage;
     if (format === 'png' || format === 'jpeg') {
@@ -367,12 +366,11 @@ export async function writeImage(filePath: string, image: Image, opts: WriteImag
  * FITS LGPROV cards (other FITS files: CREATOR as Software, HISTORY). JPEG files give {}.
  */
 export async function readProvenance(filePath: string): Promise<Record<string, string>> {
-  const head = await withFile(filePath, (r) => r.read(0, 16));
-  const format = sniffFormat(head);
-  if (!format) {
-    const st = await withFile(filePath, async (r) => r.size);
-    throw notSupported(filePath, head, st);
-  }
+  const format = await withFile(filePath, async (r) => {
+    const f = sniffFormat(await r.read(0, 16));
+    if (!f) throw notSupported(filePath, r.size);
+    return f;
+  });
   try {
     switch (format) {
       case 'png': return readPngText(await readFile(filePath));

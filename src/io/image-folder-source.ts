@@ -75,7 +75,7 @@ class StillImageSource implements FrameSource {
     }
     const file = this.paths[index];
     const img = await readImageFile(file);
-    const bad = mismatch({ ...img, format: img.format }, this.expected);
+    const bad = mismatch(img, this.expected);
     if (bad) throw new InputError(file, `${bad} of ${this.firstName} (file changed after opening?)`);
     return { index, width: img.width, height: img.height, planes: img.planes, bitDepth: img.bitDepth, data: img.data };
   }

@@ -219,20 +219,8 @@ export async function decodeTiff(bytes: Uint8Array): Promise<DecodedImage> {
   const dir = await readTiffDirectory(memoryReader(bytes));
   const layout = await readTiffLayout(dir);
   const { width, height, planes, photometric } = layout;
-  const { fromArrayBuffer } = await import('geotiff');
-  let raster: AnyTyped;
-  try {
-    const tiff = await fromArrayBuffer(exactArrayBuffer(bytes));
-    const image = await tiff.getImage(0);
-    if (photometric >= 4) {
-      raster = (await image.readRGB({ interleave: true })) as unknown as AnyTyped;
-    } else {
-      const samples = photometric === 2 ? [0, 1, 2] : [0];
-      raster = (await image.readRasters({ interleave: true, samples })) as unknown as AnyTyped;
-    }
-  } catch (e) {
-    throw new Error(`corrupt TIFF (${(e as Error).message})`);
-  }
+  let raster: AnyTyped | undefined = await readUncompressed(dir, layout, bytes);
+  if (!raster) raster = await readWithGeotiff(bytes, photometric);
   const n = width * height;
   if (raster.length !== n * (photometric === 3 ? 1 : planes)) {
     throw new Error(`corrupt TIFF (decoded ${raster.length} samples, expected ${n * planes})`);
@@ -275,6 +263,63 @@ export async function decodeTiff(bytes: Uint8Array): Promise<DecodedImage> {
     for (let i = 0; i < data.length; i++) data[i] = max - data[i];
   }
   return { width, height, planes, bitDepth: layout.bitDepth, data };
+}
+
+/**
+ * Fast path for the common uncompressed, chunky (RGBRGB…) strip layout of capture software: copies samples
+ * straight out of the strips. Returns undefined when the file needs geotiff (compression, tiles, planar, …).
+ */
+async function readUncompressed(dir: TiffDirectory, l: TiffLayout, bytes: Uint8Array): Promise<AnyTyped | undefined> {
+  const compression = (await tagValues(dir, TAG.Compression))?.[0] ?? 1;
+  const planar = (await tagValues(dir, TAG.PlanarConfiguration))?.[0] ?? 1;
+  if (compression !== 1 || planar !== 1 || l.photometric > 2) return undefined;
+  const { width, height, planes, bitsPerSample: bps, sampleFormat: sf, samplesPerPixel: spp } = l;
+  const kind = sf === 1 && bps === 8 ? 'u8' : sf === 1 && bps === 16 ? 'u16' : sf === 3 && bps === 32 ? 'f32' : undefined;
+  if (!kind) return undefined;
+  const offsets = await tagValues(dir, TAG.StripOffsets);
+  if (!offsets || offsets.length === 0) return undefined;
+  const rps = Math.min(height, (await tagValues(dir, TAG.RowsPerStrip))?.[0] ?? height) || height;
+  const bytesPer = bps / 8;
+  const rowBytes = width * spp * bytesPer;
+  if (offsets.length < Math.ceil(height / rps)) return undefined;
+  const out = kind === 'u8' ? new Uint8Array(width * height * planes) : kind === 'u16' ? new Uint16Array(width * height * planes) : new Float32Array(width * height * planes);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = dir.littleEndian;
+  const direct = spp === planes && (bytesPer === 1 || le === (endianness() === 'LE'));
+  for (let y = 0; y < height; y++) {
+    const strip = Math.floor(y / rps);
+    const start = offsets[strip] + (y - strip * rps) * rowBytes;
+    if (start + rowBytes > bytes.length) throw new Error('truncated TIFF (strip beyond the end of the file)');
+    const o = y * width * planes;
+    if (direct) {
+      new Uint8Array(out.buffer, o * bytesPer, rowBytes).set(bytes.subarray(start, start + rowBytes));
+      continue;
+    }
+    for (let x = 0; x < width; x++) {
+      const p = start + x * spp * bytesPer;
+      for (let c = 0; c < planes; c++) {
+        const q = p + c * bytesPer;
+        out[o + x * planes + c] = kind === 'u8' ? bytes[q] : kind === 'u16' ? dv.getUint16(q, le) : dv.getFloat32(q, le);
+      }
+    }
+  }
+  return out;
+}
+
+async function readWithGeotiff(bytes: Uint8Array, photometric: number): Promise<AnyTyped> {
+  const { fromArrayBuffer } = await import('geotiff');
+  try {
+    const tiff = await fromArrayBuffer(exactArrayBuffer(bytes));
+    const image = await tiff.getImage(0);
+    if (photometric >= 4) {
+      return (await image.readRGB({ interleave: true })) as unknown as AnyTyped;
+    } else {
+      const samples = photometric === 2 ? [0, 1, 2] : [0];
+      return (await image.readRasters({ interleave: true, samples })) as unknown as AnyTyped;
+    }
+  } catch (e) {
+    throw new Error(`corrupt TIFF (${(e as Error).message})`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

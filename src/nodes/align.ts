@@ -32,7 +32,8 @@
  *
  * Intersection (§6.5): from the shifts rounded half-to-even, `Y0 = max round(s_y)`, `Y1 = H + min round(s_y)`
  * (likewise x); offsets `dy_i = Y0 − s_y,i`, `dx_i = X0 − s_x,i` (float with sub-pixel shifts):
- * intersection pixel (y, x) is frame i's pixel (y + dy_i, x + dx_i).
+ * intersection pixel (y, x) is frame i's pixel (y + dy_i, x + dx_i). `alignment.patch` is the candidate
+ * rectangle that succeeded, as chosen (before any drift-guard moves).
  */
 import type { NodeDefinition, RunContext } from '../graph/types.js';
 import type { Alignment, Frames, PatchCandidates, Ranking } from './data.js';
@@ -179,6 +180,13 @@ async function alignSurface(ctx: RunContext, frames: Frames, ranking: Ranking, p
   const ref = await frames.blurred(best);
   const H = frames.height;
   const W = frames.width;
+  const margin = ALIGN_BORDER_WIDTH + p.searchWidth;
+  if (!patch.manual && patch.rects.some((r) => r.y0 < margin || r.x0 < margin || r.y1 > H - margin || r.x1 > W - margin)) {
+    ctx.warn(
+      `Align.searchWidth (${p.searchWidth}) is larger than the margin the patch candidates keep; ` +
+      `set PatchSelect.searchWidth to the same value`,
+    );
+  }
   const dropFrames = p.onFailure === 'drop-frame';
   const candidates = dropFrames ? patch.rects.slice(0, 1) : patch.rects;
   let last: SurfaceAttempt | undefined;

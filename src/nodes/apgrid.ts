@@ -170,6 +170,7 @@ export const apGridNode: NodeDefinition<APGridParams> = {
         );
       }
       const kept: Candidate[] = [];
+      let flatBoxes = 0;
       for (let r = 0; r < ys.length; r++) {
         const row = r % 2 === 0 ? xs.even : xs.odd;
         for (let c = 0; c < row.length; c++) {
@@ -179,6 +180,7 @@ export const apGridNode: NodeDefinition<APGridParams> = {
           const st = boxStats(rb, y, x, hb, tb);
           if (!(st.max > tb && st.max - st.min > CONTRAST_THRESHOLD * 256)) {
             dropped.dim++;
+            if (st.max > tb) flatBoxes++;
             continue;
           }
           if (st.below / (4 * hb * hb) > DIM_FRACTION) {
@@ -195,8 +197,10 @@ export const apGridNode: NodeDefinition<APGridParams> = {
       }
       if (kept.length === 0) {
         throw new Error(
-          `APGrid: all ${dropped.dim} alignment points were dropped as too dim (no box brighter than ` +
-          `${p.minBrightness}·256 = ${tb}); lower APGrid.minBrightness`,
+          flatBoxes === dropped.dim
+            ? `APGrid: the reference image has no structure (all ${flatBoxes} boxes are flat); no alignment point can be placed`
+            : `APGrid: all ${dropped.dim} alignment points were dropped as too dim (${dropped.dim - flatBoxes} boxes never ` +
+              `brighter than ${p.minBrightness}·256 = ${tb}${flatBoxes ? `, ${flatBoxes} flat` : ''}); lower APGrid.minBrightness`,
         );
       }
       let maxS = 0;

@@ -5,7 +5,7 @@
  * q[a][i] = Std(L_i over the AP's stacking patch shifted by the frame's integer offsets, both ends
  * halved for the decimated Laplacian), divided by b_i when the frame set normalises brightness.
  * best[a] = the first K frames of a stable descending sort of q[a][·] (ties keep frame order).
- * K = number when > 0, else max(⌈N·percent/100⌉, 1).
+ * K = number when > 0, else max(⌈N·percent/100⌉, 1), N = frames not dropped by the alignment.
  *
  * Deliberate deviation from PSS (pitfall P7): K is clamped to the number of usable frames (with a
  * warning); PSS lets K exceed N, which darkens the stack. Frames whose global alignment failed
@@ -15,7 +15,7 @@ import type { NodeDefinition } from '../graph/types.js';
 import { getKernels } from '../image/kernels.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, Selection } from './data.js';
-import { checkAbort, checkConsistency, integerOffsets, stackSizeOf } from './lib/ap-common.js';
+import { checkAbort, checkConsistency, integerOffsets, stackSizeOf, usableFrameCount } from './lib/ap-common.js';
 
 export interface LocalRankParams extends Record<string, number | boolean | string | number[]> {
   percent: number;
@@ -47,12 +47,12 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
     const H = frames.height;
     const W = frames.width;
     const failed = new Set(al.failed);
-    const usable = N - [...failed].filter((i) => i >= 0 && i < N).length;
+    const usable = usableFrameCount(al, N);
     if (usable <= 0) throw new Error('LocalRank: every frame failed global alignment; nothing to select');
-    let K = stackSizeOf(N, p.percent, p.number);
+    let K = stackSizeOf(usable, p.percent, p.number);
     if (K > usable) {
       ctx.warn(
-        `LocalRank: stack size ${K} (${p.number > 0 ? `number ${p.number}` : `${p.percent} % of ${N}`}) exceeds the ` +
+        `LocalRank: stack size ${K} (${p.number > 0 ? `number ${p.number}` : `${p.percent} % of ${usable}`}) exceeds the ` +
         `${usable} usable frames; clamped to ${usable}`,
       );
       K = usable;

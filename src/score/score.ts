@@ -108,29 +108,44 @@ export function loadPngGray(path: string): Image {
   return grayFromSamples(png.data, png.width, png.height, png.channels, scale);
 }
 
+/** Reads a TIFF (8/16-bit integer or float samples, any compression geotiff knows) as gray. */
+async function loadTiffGray(path: string): Promise<Image> {
+  const { fromArrayBuffer } = await import('geotiff');
+  const buf = readFileSync(path);
+  const tiff = await fromArrayBuffer(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+  const img = await tiff.getImage();
+  const width = img.getWidth(), height = img.getHeight();
+  const spp = img.getSamplesPerPixel();
+  const bits = img.getBitsPerSample();
+  const raster = (await img.readRasters({ interleave: true })) as unknown as ArrayLike<number>;
+  const format = img.getSampleFormat(); // 1 uint, 2 int, 3 float
+  let scale = 1;
+  if (format === 3) {
+    let mx = 0;
+    for (let i = 0; i < raster.length; i++) if (raster[i] > mx) mx = raster[i];
+    // float images in 0..1 are brought to the 16-bit scale; others are taken as they are
+    scale = mx <= 1.0001 ? 65535 : 1;
+  } else if (bits <= 8) scale = 256;
+  return grayFromSamples(raster, width, height, spp, scale);
+}
+
 /**
- * Reads an image file as gray float (0..65535 scale): PNG through fast-png, anything else
- * (TIFF 8/16-bit/float, JPEG, …) through sharp.
+ * Reads an image file as gray float (0..65535 scale): PNG through fast-png, TIFF through geotiff,
+ * anything else (JPEG, WebP, …) through sharp.
  */
 export async function loadImageGray(path: string): Promise<Image> {
   if (/\.png$/i.test(path)) return loadPngGray(path);
+  if (/\.tiff?$/i.test(path)) return loadTiffGray(path);
   const sharp = (await import('sharp')).default;
   const meta = await sharp(path).metadata();
-  const depth = meta.depth ?? 'uchar';
-  if (depth === 'float' || depth === 'double') {
-    const { data, info } = await sharp(path).raw({ depth: 'float' }).toBuffer({ resolveWithObject: true });
-    const f = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-    let mx = 0;
-    for (let i = 0; i < f.length; i++) if (f[i] > mx) mx = f[i];
-    // float images in 0..1 are brought to the 16-bit scale; others are taken as they are
-    return grayFromSamples(f, info.width, info.height, info.channels, mx <= 1.0001 ? 65535 : 1);
-  }
-  if (depth === 'ushort' || depth === 'short') {
-    const { data, info } = await sharp(path).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const gray = (meta.channels ?? 3) <= 2;
+  if (meta.depth === 'ushort' || meta.depth === 'short') {
+    const { data, info } = await sharp(path).toColourspace(gray ? 'grey16' : 'rgb16').raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
     const u = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
     return grayFromSamples(u, info.width, info.height, info.channels, 1);
   }
-  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path).toColourspace(gray ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
   return grayFromSamples(data, info.width, info.height, info.channels, 256);
 }
 

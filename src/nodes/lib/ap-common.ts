@@ -6,6 +6,7 @@ import type { Image } from '../../image/image.js';
 import { roundHalfEven } from '../../image/numeric.js';
 import type { Alignment, APGrid, Selection } from '../data.js';
 import type { FrameSet } from '../../runtime/frame-store.js';
+import { CancelledError } from '../../runtime/events.js';
 
 export { roundHalfEven };
 
@@ -49,9 +50,14 @@ export function monoImage(img: Image): Image {
   return { width: img.width, height: img.height, channels: 1, data: out };
 }
 
-/** Throws the signal's reason (or a generic error) when the run was cancelled. */
+/** Throws a CancelledError when the run was cancelled (call between frames). */
 export function checkAbort(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+  if (signal.aborted) throw new CancelledError();
+}
+
+/** Number of frames not dropped by the global alignment (Alignment.failed). */
+export function usableFrameCount(al: Alignment, n: number): number {
+  return n - new Set(al.failed.filter((i) => i >= 0 && i < n)).size;
 }
 
 /** Integer frame offsets (dy_i, dx_i) rounded to whole pixels (Alignment doc: Math.round). */

@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: runs the default preset on the shared inputs and on generated sequences, and prints
+ * per-node wall time and frames/s, whole-process wall time and peak RSS next to PSS's figures; the
+ * decode-only time of each input; peak RSS per buffering level (predicted vs measured); and how peak
+ * RSS at level 0 behaves when the frame count grows fourfold.
+ *
+ *   npm run bench [-- --only pipeline|memory] [--repeat N]
+ * Every figure is the median of --repeat runs (default 3) in fresh processes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openFrameSource } from '../src/io/open-source.js';
+
+const root = resolve(import.meta.dirname, '..');
+const shared = resolve(root, '../shared/data');
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 3;
+const work = mkdtempSync(join(tmpdir(), 'lg-bench-'));
+
+interface RunJson {
+  ok: boolean;
+  nodes: { id: string; type: string; status: string; ms: number }[];
+  peakRssBytes: number;
+  level: number;
+  jobs: { predictedBytes?: number; error?: string }[];
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+
+function runPreset(preset: string, input: string, extra: string[] = []): { wallMs: number; json: RunJson } {
+  const out = join(work, 'out.png');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'bin/luckygraph.js'), 'run', join(root, 'presets', preset), '--input', input, '--out', out, '--json', ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`run failed on ${input}: ${r.stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
+  return { wallMs, json: JSON.parse(r.stdout) as RunJson };
+}
+
+async function decodeOnlyMs(input: string): Promise<number> {
+  const t0 = performance.now();
+  const src = await openFrameSource(input);
+  const v = src as unknown as { decodeAll?: () => Promise<number> };
+  if (typeof v.decodeAll === 'function') await v.decodeAll();
+  else for await (const f of src.frames()) void f;
+  await src.close();
+  return performance.now() - t0;
+}
+
+function table(rows: (string | number)[][]): void {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  for (const r of rows) console.log('| ' + r.map((x, c) => String(x).padEnd(w[c])).join(' | ') + ' |');
+}
+
+const PSS: Record<string, { s: number; rss: number }> = {
+  'moon_pss_short_video_101f.avi': { s: 7.35, rss: 1171 },
+  'moon_pss_another_short_video_45f.avi': { s: 4.58, rss: 725 },
+  'frames.ser': { s: 2.96, rss: 353 },
+};
+
+async function pipeline(): Promise<void> {
+  const inputs = [
+    join(shared, 'synthetic/moon-512/frames.ser'),
+    join(shared, 'real/moon_pss_short_video_101f.avi'),
+    join(shared, 'real/moon_pss_another_short_video_45f.avi'),
+  ].filter(existsSync);
+  if (!inputs.length) { console.log('pipeline: ../shared/data not found, skipped'); return; }
+  console.log(`\n## Default preset, median of ${repeat} runs (fresh process each)\n`);
+  const summary: (string | number)[][] = [['input', 'frames', 'ours s', 'PSS s', 'PSS/ours', 'decode-only s', 'ours/decode', 'peak RSS MiB', 'PSS RSS MiB', 'level']];
+  for (const input of inputs) {
+    const src = await openFrameSource(input);
+    const n = src.info.frameCount;
+    await src.close();
+    const runs = Array.from({ length: repeat }, () => runPreset('default.yaml', input));
+    const decode = median(await Promise.all(Array.from({ length: 1 }, () => decodeOnlyMs(input))));
+    const wall = median(runs.map((r) => r.wallMs)) / 1000;
+    const rss = median(runs.map((r) => r.json.peakRssBytes));
+    const name = input.split('/').pop()!;
+    const pss = PSS[name];
+    summary.push([name, n, wall.toFixed(2), pss?.s ?? '-', pss ? (pss.s / wall).toFixed(2) : '-', (decode / 1000).toFixed(2), (wall / (decode / 1000)).toFixed(1), mib(rss), pss?.rss ?? '-', runs[0].json.level]);
+    console.log(`\n### ${name} — per node (median ms, frames/s)\n`);
+    const rows: (string | number)[][] = [['node', 'type', 'ms', 'frames/s']];
+    for (const node of runs[0].json.nodes) {
+      const ms = median(runs.map((r) => r.json.nodes.find((x) => x.id === node.id)!.ms));
+      rows.push([node.id, node.type, ms.toFixed(0), ms > 0 ? (n / (ms / 1000)).toFixed(0) : '-']);
+    }
+    table(rows);
+  }
+  console.log('\n### Whole process\n');
+  table(summary);
+}
+
+async function memory(): Promise<void> {
+  console.log('\n## Memory: peak RSS per buffering level, predicted vs measured\n');
+  const gen = (frames: number, dir: string) => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'src/synth/generate.ts'), '--out', dir, '--kind', 'moon', '--width', '640', '--height', '480', '--frames', String(frames), '--seed', '3'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`generator failed: ${r.stderr}`);
+    return join(dir, 'frames.ser');
+  };
+  const small = gen(60, join(work, 'm60'));
+  const large = gen(240, join(work, 'm240'));
+  const rows: (string | number)[][] = [['frames', 'level', 'predicted frame store + workspace MiB', 'peak RSS MiB']];
+  for (const level of [0, 1, 2, 3, 4]) {
+    const runs = Array.from({ length: repeat }, () => runPreset('default.yaml', large, ['--buffering', String(level)]));
+    rows.push([240, level, mib(runs[0].json.jobs[0].predictedBytes ?? 0), mib(median(runs.map((r) => r.json.peakRssBytes)))]);
+  }
+  table(rows);
+  console.log('\n## Level 0 as the frame count grows fourfold (640x480, 16 bit)\n');
+  const flat: (string | number)[][] = [['frames', 'peak RSS MiB']];
+  for (const [n, p] of [[60, small], [240, large]] as const) {
+    const runs = Array.from({ length: repeat }, () => runPreset('default.yaml', p, ['--buffering', '0']));
+    flat.push([n, mib(median(runs.map((r) => r.json.peakRssBytes)))]);
+  }
+  table(flat);
+}
+
+try {
+  if (!only || only === 'pipeline') await pipeline();
+  if (!only || only === 'memory') await memory();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,162 @@
+/**
+ * Patch sampling for the Stack node: per-axis interpolation tap tables and the weighted accumulation
+ * of one frame patch into the drizzled stack (PSS §11–§12.1).
+ *
+ * Coordinates: a target index Y on the drizzled grid (factor D) has its pixel centre at intersection
+ * coordinate (Y + 0.5)/D − 0.5. The frame pixel of intersection position y is y + d_i − ℓ
+ * (global offset d_i, local shift ℓ: the vector added to frame coordinates to reach the reference).
+ */
+import { roundHalfEven } from '../../image/numeric.js';
+import type { Image } from '../../image/image.js';
+
+/** Taps of one axis of a patch: valid targets are [first, end); the rest fall outside the frame. */
+export interface AxisTaps {
+  first: number;
+  end: number;
+  /** Taps per target (1, 2 or 4); target t uses idx/wt[t·n … t·n + n − 1] (indices clamped = replicate). */
+  n: number;
+  idx: Int32Array;
+  wt: Float32Array;
+  /** Targets outside the frame at the low / high end (PSS border bookkeeping). */
+  clipLo: number;
+  clipHi: number;
+}
+
+export type SampleMode = 'bilinear' | 'cubic' | 'integer';
+
+/** OpenCV's bicubic constant. */
+const CUBIC_A = -0.75;
+
+function cubic(f: number, out: Float64Array): void {
+  const A = CUBIC_A;
+  const x0 = f + 1;
+  out[0] = ((A * x0 - 5 * A) * x0 + 8 * A) * x0 - 4 * A;
+  out[1] = ((A + 2) * f - (A + 3)) * f * f + 1;
+  const x2 = 1 - f;
+  out[2] = ((A + 2) * x2 - (A + 3)) * x2 * x2 + 1;
+  out[3] = 1 - out[0] - out[1] - out[2];
+}
+
+/**
+ * Tap table for `len` targets starting at drizzled index `start`, sampling a source axis of
+ * `srcN` pixels. `offset` = d_i (global, float) and `local` = ℓ (local shift, float).
+ *
+ * - 'bilinear' / 'cubic': source coordinate s = (Y + 0.5)/D − 0.5 + offset − local, exact
+ *   (sub-pixel); valid when −0.5 ≤ s < srcN − 0.5 (edges replicate). Cubic uses OpenCV's a = −0.75.
+ * - 'integer' (PSS): the frame is first up-sampled by D (OpenCV linear resize), then copied with
+ *   the integer shift T = round(offset·D) − round(local·D) on the fine grid (half-even);
+ *   valid when 0 ≤ Y + T < srcN·D. With D = 1 this is an exact integer copy.
+ */
+export function axisTaps(len: number, start: number, srcN: number, D: number, offset: number, local: number, mode: SampleMode): AxisTaps {
+  const n = mode === 'cubic' ? 4 : mode === 'integer' && D === 1 ? 1 : 2;
+  const idx = new Int32Array(len * n);
+  const wt = new Float32Array(len * n);
+  const cw = new Float64Array(4);
+  let first = len;
+  let end = 0;
+  const T = mode === 'integer' ? roundHalfEven(offset * D) - roundHalfEven(local * D) : 0;
+  const shift = offset - local;
+  const clamp = (i: number) => (i < 0 ? 0 : i >= srcN ? srcN - 1 : i);
+  for (let t = 0; t < len; t++) {
+    const Y = start + t;
+    let s: number;
+    let valid: boolean;
+    if (mode === 'integer') {
+      const Yf = Y + T;
+      valid = Yf >= 0 && Yf < srcN * D;
+      s = D === 1 ? Yf : (Yf + 0.5) / D - 0.5;
+    } else {
+      s = D === 1 ? Y + shift : (Y + 0.5) / D - 0.5 + shift;
+      valid = s >= -0.5 && s < srcN - 0.5;
+    }
+    if (!valid) continue;
+    if (t < first) first = t;
+    end = t + 1;
+    const k = Math.floor(s);
+    const f = s - k;
+    const o = t * n;
+    if (n === 1) {
+      idx[o] = clamp(k);
+      wt[o] = 1;
+    } else if (n === 2) {
+      idx[o] = clamp(k);
+      idx[o + 1] = clamp(k + 1);
+      wt[o] = 1 - f;
+      wt[o + 1] = f;
+    } else {
+      cubic(f, cw);
+      for (let j = 0; j < 4; j++) {
+        idx[o + j] = clamp(k - 1 + j);
+        wt[o + j] = cw[j];
+      }
+    }
+  }
+  if (first >= end) return { first: 0, end: 0, n, idx, wt, clipLo: len, clipHi: len };
+  return { first, end, n, idx, wt, clipLo: first, clipHi: len - end };
+}
+
+/**
+ * 1-D AP weight ramp (PSS §12.1) over the patch [lo, hi) with centre c in an axis of n pixels:
+ * (j + 1)/(c − lo + 1) below the centre, (hi − p)/(hi − c) from the centre on; a side whose patch
+ * edge lies on the image border is flat (1).
+ */
+export function rampWeights(lo: number, hi: number, c: number, n: number): Float32Array {
+  const out = new Float32Array(hi - lo);
+  for (let p = lo; p < hi; p++) {
+    const j = p - lo;
+    if (p < c) out[j] = lo === 0 ? 1 : (j + 1) / (c - lo + 1);
+    else out[j] = hi === n ? 1 : (hi - p) / (hi - c);
+  }
+  return out;
+}
+
+let scratch = new Float64Array(0);
+
+/**
+ * acc[(y0 + t, x0 + u)] += scale · min(wy[t], wx[u]) · F(sample(t, u)) for all valid (t, u), all
+ * channels; `accWidth` is the width of the accumulator image. Weights may be omitted (1).
+ * Separable: each target row is first interpolated along y into a scratch row, then along x.
+ */
+export function accumulatePatch(
+  acc: Float32Array, accWidth: number, F: Image, ty: AxisTaps, tx: AxisTaps,
+  y0: number, x0: number, wy: Float32Array | null, wx: Float32Array | null, scale: number,
+): void {
+  if (ty.end <= ty.first || tx.end <= tx.first) return;
+  const C = F.channels;
+  const src = F.data;
+  const rowLen = F.width * C;
+  const nx = tx.n;
+  const ny = ty.n;
+  let xs0 = Infinity;
+  let xs1 = -Infinity;
+  for (let q = tx.first * nx; q < tx.end * nx; q++) {
+    const i = tx.idx[q];
+    if (i < xs0) xs0 = i;
+    if (i > xs1) xs1 = i;
+  }
+  const span = (xs1 - xs0 + 1) * C;
+  if (scratch.length < span) scratch = new Float64Array(span);
+  const tmp = scratch;
+  for (let t = ty.first; t < ty.end; t++) {
+    tmp.fill(0, 0, span);
+    for (let a = 0; a < ny; a++) {
+      const w = ty.wt[t * ny + a];
+      if (w === 0) continue;
+      const rb = ty.idx[t * ny + a] * rowLen + xs0 * C;
+      for (let i = 0; i < span; i++) tmp[i] += w * src[rb + i];
+    }
+    const wyt = wy ? wy[t] : 1;
+    const ob = ((y0 + t) * accWidth + x0) * C;
+    for (let u = tx.first; u < tx.end; u++) {
+      const wxu = wx ? wx[u] : 1;
+      const w = scale * (wyt < wxu ? wyt : wxu);
+      const o = ob + u * C;
+      const q = u * nx;
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let b = 0; b < nx; b++) s += tx.wt[q + b] * tmp[(tx.idx[q + b] - xs0) * C + c];
+        acc[o + c] += w * s;
+      }
+    }
+  }
+}
