@@ -14,7 +14,7 @@ export async function validateCommand(args: string[], out: (s: string) => void):
     const { doc } = migrateGraph(await loadGraphFile(f), registry);
     const issues = validateGraph(doc, registry);
     const errors = issues.filter((i) => i.severity === 'error');
-    for (const line of formatIssues(issues, doc)) (errors.length ? process.stderr : process.stdout).write(`${f}: ${line}\n`);
+    for (const line of formatIssues(issues, doc)) (errors.length ? process.stderr : process.stdout).write(`${line.includes(f) ? '' : f + ': '}${line}\n`);
     if (errors.length) bad++;
     else out(`${f}: ok (${Object.keys(doc.nodes).length} nodes)`);
   }

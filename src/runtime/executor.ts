@@ -119,6 +119,7 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
     const def = registry.get(node.type) as NodeDefinition;
     const key = keyOf(id);
     const rep = reports.get(id)!;
+    cache.pin(key);
     const cached = cache.get(key);
     if (cached && (!def.sideEffect || sideEffectStillValid(cached))) {
       rep.status = 'cached';
@@ -188,6 +189,7 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
       cache.rememberParts(id, sigs.get(id)!.parts);
     }
   }
+  cache.unpinAll();
   cache.flush();
   const ms = performance.now() - t0;
   emit({ type: 'run-finish', ms, ok: !error });

@@ -41,6 +41,8 @@ export interface ResultCacheOptions {
 export class ResultCache {
   private readonly mem = new Map<string, Entry>();
   private held = 0;
+  /** Entries in use by a running graph: never evicted until unpinned. */
+  private readonly pinned = new Set<string>();
   private readonly lastParts = new Map<string, SignatureParts>();
   readonly dir?: string;
 
@@ -109,10 +111,13 @@ export class ResultCache {
     this.evict(sig);
   }
 
+  pin(sig: string): void { this.pinned.add(sig); }
+  unpinAll(): void { this.pinned.clear(); this.evict(''); }
+
   private evict(keep: string): void {
     for (const [k, e] of this.mem) {
       if (this.held <= this.options.budgetBytes) break;
-      if (k === keep) continue;
+      if (k === keep || this.pinned.has(k)) continue;
       this.mem.delete(k);
       this.held -= e.bytes;
       this.options.onEvict?.(e.outputs);
@@ -125,7 +130,7 @@ export class ResultCache {
     for (const e of this.mem.values()) { e.bytes = estimateBytes(e.outputs); this.held += e.bytes; }
     for (const [k, e] of this.mem) {
       if (this.held <= this.options.budgetBytes) break;
-      if (keep.has(k)) continue;
+      if (keep.has(k) || this.pinned.has(k)) continue;
       this.mem.delete(k);
       this.held -= e.bytes;
       this.options.onEvict?.(e.outputs);

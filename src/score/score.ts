@@ -76,10 +76,6 @@ export function toGray(img: Image | Plane): Plane {
   return { width, height, data: out };
 }
 
-export function planeToImage(p: Plane): Image {
-  return { width: p.width, height: p.height, channels: 1, data: Float32Array.from(p.data) };
-}
-
 /** Gray image from interleaved samples with `channels` per pixel (alpha dropped), 0..65535 scale. */
 function grayFromSamples(data: ArrayLike<number>, width: number, height: number, channels: number, scale: number): Image {
   const n = width * height;

@@ -2,7 +2,7 @@
  * Seeded 2-D gradient (Perlin-style) noise and fractal sums of it, plus smooth random fields on a
  * coarse lattice (cubic B-spline smoothing) used for warp and blur maps.
  */
-import { Rng, hashSeed } from './prng.js';
+import type { Rng } from './prng.js';
 
 function hash2(ix: number, iy: number, seed: number): number {
   let h = (Math.imul(ix | 0, 0x27d4eb2d) ^ Math.imul(iy | 0, 0x165667b1) ^ seed) >>> 0;
@@ -53,13 +53,6 @@ export function fbm(x: number, y: number, seed: number, scale: number, octaves: 
   return s;
 }
 
-/** Fills a w×h field with fbm sampled at pixel centres. */
-export function fbmField(w: number, h: number, seed: number, scale: number, octaves: number, gain = 0.5): Float32Array {
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = fbm(x, y, seed, scale, octaves, gain);
-  return out;
-}
-
 /** Cubic B-spline basis weights at fraction t. */
 function bsplineWeights(t: number, w: Float64Array): void {
   const t2 = t * t, t3 = t2 * t;
@@ -106,4 +99,3 @@ export function smoothRandomField(w: number, h: number, spacing: number, rng: Rn
   return out;
 }
 
-export { hashSeed };

@@ -183,15 +183,17 @@ describe('scoreResult', () => {
   });
 });
 
-/** A minimal uncompressed 16-bit gray baseline TIFF (little endian, one strip). */
-function tiff16(w: number, h: number, data: Uint16Array): Buffer {
+/** A minimal uncompressed gray baseline TIFF (little endian, one strip), 16-bit or float32 samples. */
+function tiffGray(w: number, h: number, data: Uint16Array | Float32Array): Buffer {
+  const float = data instanceof Float32Array;
+  const bps = float ? 4 : 2;
   const entries: [number, number, number, number][] = [
-    [256, 3, 1, w], [257, 3, 1, h], [258, 3, 1, 16], [259, 3, 1, 1], [262, 3, 1, 1],
-    [273, 4, 1, 0], [277, 3, 1, 1], [278, 3, 1, h], [279, 4, 1, w * h * 2],
+    [256, 3, 1, w], [257, 3, 1, h], [258, 3, 1, 8 * bps], [259, 3, 1, 1], [262, 3, 1, 1],
+    [273, 4, 1, 0], [277, 3, 1, 1], [278, 3, 1, h], [279, 4, 1, w * h * bps], [339, 3, 1, float ? 3 : 1],
   ];
   const ifdOff = 8, ifdSize = 2 + entries.length * 12 + 4, dataOff = ifdOff + ifdSize;
   entries[5][3] = dataOff;
-  const b = Buffer.alloc(dataOff + w * h * 2);
+  const b = Buffer.alloc(dataOff + w * h * bps);
   b.write('II', 0, 'latin1'); b.writeUInt16LE(42, 2); b.writeUInt32LE(ifdOff, 4);
   b.writeUInt16LE(entries.length, ifdOff);
   entries.forEach(([tag, type, count, value], i) => {
@@ -199,7 +201,9 @@ function tiff16(w: number, h: number, data: Uint16Array): Buffer {
     b.writeUInt16LE(tag, o); b.writeUInt16LE(type, o + 2); b.writeUInt32LE(count, o + 4);
     if (type === 3) b.writeUInt16LE(value, o + 8); else b.writeUInt32LE(value, o + 8);
   });
-  for (let i = 0; i < w * h; i++) b.writeUInt16LE(data[i], dataOff + 2 * i);
+  for (let i = 0; i < w * h; i++) {
+    if (float) b.writeFloatLE(data[i], dataOff + 4 * i); else b.writeUInt16LE(data[i], dataOff + 2 * i);
+  }
   return b;
 }
 
@@ -223,12 +227,16 @@ describe('loadImageGray', () => {
     expect(c.data[0]).toBeCloseTo((0.299 * 100 + 0.587 * 50 + 0.114 * 10) * 256, 2);
   });
 
-  it('reads a 16-bit TIFF', async () => {
+  it('reads 16-bit and float TIFF (float 0..1 → 0..65535)', async () => {
     const u16 = Uint16Array.from({ length: 20 * 10 }, (_, i) => i * 300);
-    writeFileSync(join(dir, 't.tif'), tiff16(20, 10, u16));
+    writeFileSync(join(dir, 't.tif'), tiffGray(20, 10, u16));
     const t = await loadImageGray(join(dir, 't.tif'));
     expect([t.width, t.height]).toEqual([20, 10]);
     expect(Array.from(t.data)).toEqual(Array.from(u16));
+    const f32 = Float32Array.from({ length: 20 * 10 }, (_, i) => i / 400);
+    writeFileSync(join(dir, 'f.tiff'), tiffGray(20, 10, f32));
+    const f = await loadImageGray(join(dir, 'f.tiff'));
+    for (let i = 0; i < 200; i += 37) expect(f.data[i]).toBeCloseTo(f32[i] * 65535, 1);
   });
 });
 

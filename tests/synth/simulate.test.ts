@@ -9,6 +9,7 @@ import {
 } from '../../src/synth/simulate.ts';
 import { renderScene } from '../../src/synth/truth.ts';
 import { Rng } from '../../src/synth/prng.ts';
+import { smoothRandomField } from '../../src/synth/noise.ts';
 import { main as generateMain, parseGenerateArgs } from '../../src/synth/generate.ts';
 import { openSer } from '../../src/io/ser.ts';
 import { scoreResult } from '../../src/score/score.ts';
@@ -59,6 +60,26 @@ describe('prng', () => {
       expect(Math.abs(std(p) ** 2 - lambda) / lambda).toBeLessThan(0.06);
       expect(p.every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
     }
+  });
+});
+
+describe('smooth random field (warp and blur maps)', () => {
+  it('has a correlation length (1/e) of about 1.15 lattice spacings', () => {
+    const w = 400, h = 400, spacing = 10;
+    const f = smoothRandomField(w, h, spacing, new Rng(3, 'field'));
+    const m = mean(f);
+    const corr = (lag: number) => {
+      let c = 0, c0 = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x + lag < w; x++) {
+        const a = f[y * w + x] - m;
+        c += a * (f[y * w + x + lag] - m); c0 += a * a;
+      }
+      return c / c0;
+    };
+    expect(corr(Math.round(1.15 * spacing))).toBeGreaterThan(Math.exp(-1) - 0.08);
+    expect(corr(Math.round(1.15 * spacing))).toBeLessThan(Math.exp(-1) + 0.08);
+    expect(corr(2)).toBeGreaterThan(0.9);
+    expect(Math.abs(corr(5 * spacing))).toBeLessThan(0.1);
   });
 });
 
