@@ -88,6 +88,11 @@ export interface NodeDefinition<P extends Record<string, ParamValue> = Record<st
    * runtime can predict memory per buffering level before any work.
    */
   frameGeometry?(params: P): Promise<FrameGeometry>;
+  /**
+   * Checks that need only the frame geometry (count, size), run before any node does work, so a graph
+   * that cannot work on the given frames fails at once. Messages name the parameter (Node.param).
+   */
+  preflight?(params: P, frames: FrameGeometry): string[];
 }
 
 /** One node in a graph document. `inputs` maps an input port to "nodeId.port". */

@@ -128,6 +128,15 @@ export const apGridNode: NodeDefinition<APGridParams> = {
     if (p.points.length % 2 !== 0) issues.push(`param 'points': expected pairs [y, x, …]; found ${p.points.length} numbers`);
     return issues;
   },
+  preflight(p, frames) {
+    // The reference is at most the frame size (the intersection of aligned frames is smaller).
+    const { halfBox: hb, halfPatch: hp } = apSizes(p.boxWidth);
+    const mbd = minBorderDistance(hb, hp, p.searchWidth);
+    if (p.points.length === 0 && (2 * mbd >= frames.width || 2 * mbd >= frames.height)) {
+      return [`APGrid.boxWidth: ${p.boxWidth} px boxes (patch ${2 * hp} px, search ${p.searchWidth} px) need frames larger than ${2 * mbd}x${2 * mbd} px; the frames are ${frames.width}x${frames.height} — lower APGrid.boxWidth`];
+    }
+    return [];
+  },
   async run(ctx, inputs, p) {
     const image = inputs.image as Image;
     const frames = inputs.frames as FrameSet;

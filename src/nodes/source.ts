@@ -76,6 +76,9 @@ export const sourceNode: NodeDefinition<SourceParams> = {
     if (p.noise % 2 === 0) issues.push(`param 'noise': expected an odd kernel size 1..11; found ${p.noise}`);
     return issues;
   },
+  preflight(p, frames) {
+    return frames.frames <= 0 ? [`Source.exclude leaves no frames to work on (${p.exclude.length} excluded)`] : [];
+  },
   async frameGeometry(p): Promise<FrameGeometry> {
     if (!p.path) throw new InputError('(Source.path)', 'no input given: set Source.path or use --input');
     const src = await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption });

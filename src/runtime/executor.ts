@@ -9,7 +9,7 @@ import { GraphError } from '../graph/types.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import { resolveParams } from '../graph/params.js';
 import { validateGraph, formatIssues } from '../graph/validate.js';
-import { topologicalOrder } from '../graph/topology.js';
+import { topologicalOrder, upstreamOf } from '../graph/topology.js';
 import { parseRef } from '../graph/util.js';
 import { computeSignatures, explainRun, type NodeSignature } from './signature.js';
 import { ResultCache, type Outputs } from './result-cache.js';
@@ -73,13 +73,31 @@ export function checkedParams(doc: GraphDoc, registry: NodeRegistry): Map<string
   return out;
 }
 
-export async function forecast(doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>, requested: 'auto' | BufferingLevel, available?: number): Promise<LevelChoice> {
-  const geoms: FrameGeometry[] = [];
+/** Frame geometry of every frame-reading node (no frames are read). */
+export async function frameGeometries(doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>): Promise<Map<string, FrameGeometry>> {
+  const out = new Map<string, FrameGeometry>();
   for (const [id, node] of Object.entries(doc.nodes)) {
     const def = registry.get(node.type) as NodeDefinition;
-    if (def.frameGeometry) geoms.push(await def.frameGeometry(params.get(id) as never));
+    if (def.frameGeometry) out.set(id, await def.frameGeometry(params.get(id) as never));
   }
-  return chooseLevel(geoms, requested, available);
+  return out;
+}
+
+export async function forecast(doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>, requested: 'auto' | BufferingLevel, available?: number): Promise<LevelChoice> {
+  return chooseLevel([...(await frameGeometries(doc, registry, params)).values()], requested, available);
+}
+
+/** Runs every node's preflight check against the geometry of the frames upstream of it; throws listing all problems. */
+export function preflight(doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>, geoms: Map<string, FrameGeometry>): void {
+  const problems: string[] = [];
+  for (const [id, node] of Object.entries(doc.nodes)) {
+    const def = registry.get(node.type) as NodeDefinition;
+    if (!def.preflight) continue;
+    const src = geoms.has(id) ? id : upstreamOf(doc, id).find((u) => geoms.has(u));
+    if (!src) continue;
+    for (const m of def.preflight(params.get(id) as never, geoms.get(src)!)) problems.push(`node '${id}' (${def.type}): ${m}`);
+  }
+  if (problems.length) throw new GraphError(`the graph cannot work on these frames:\n${problems.join('\n')}`);
 }
 
 export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunReport> {
@@ -87,7 +105,9 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
   const { registry, cache } = options;
   const emit = (e: RuntimeEvent) => options.onEvent?.(e);
   const params = checkedParams(doc, registry);
-  const memory = await forecast(doc, registry, params, options.buffering ?? 'auto', options.availableBytes);
+  const geoms = await frameGeometries(doc, registry, params);
+  preflight(doc, registry, params, geoms);
+  const memory = chooseLevel([...geoms.values()], options.buffering ?? 'auto', options.availableBytes);
   const level = memory.level;
   const sigs = computeSignatures(doc, registry, params);
   // Transient outputs depend on the buffering level too (a frame set holds products per level).
