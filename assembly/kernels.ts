@@ -301,3 +301,116 @@ export function nccMap(I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, o
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// TM_CCORR_NORMED with a float64 cross term (products exact, as the reference): differs from the
+// reference only by the summation order of num (~1e-16 relative), so after the final rounding to
+// float32 the maps are identical except for values within ~1e-16 of a float32 rounding boundary.
+//
+// I64 : f64[Hw · Ww + 4] scratch (window widened; the 4 extra are zeroed here)
+// T64 : f64[Ht · Wt] scratch
+export function nccMap64(
+  I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, out: usize, ii: usize, I64: usize, T64: usize,
+): void {
+  const Wo = Ww - Wt + 1;
+  const Ho = Hw - Ht + 1;
+  let tt: f64 = 0;
+  const nT = Wt * Ht;
+  for (let i = 0; i < nT; i++) {
+    const t = <f64>load<f32>(T + (<usize>i << 2));
+    store<f64>(T64 + (<usize>i << 3), t);
+    tt += t * t;
+  }
+  const W1 = Ww + 1;
+  for (let x = 0; x < W1; x++) store<f64>(ii + (<usize>x << 3), 0);
+  for (let y = 0; y < Hw; y++) {
+    let rowSum: f64 = 0;
+    const rb = I + (<usize>(y * Ww) << 2);
+    const rb64 = I64 + (<usize>(y * Ww) << 3);
+    const o = ii + (<usize>((y + 1) * W1) << 3);
+    const prev = ii + (<usize>(y * W1) << 3);
+    store<f64>(o, 0);
+    for (let x = 0; x < Ww; x++) {
+      const v = <f64>load<f32>(rb + (<usize>x << 2));
+      store<f64>(rb64 + (<usize>x << 3), v);
+      rowSum += v * v;
+      store<f64>(o + (<usize>(x + 1) << 3), load<f64>(prev + (<usize>(x + 1) << 3)) + rowSum);
+    }
+  }
+  const nI = <usize>(Hw * Ww) << 3;
+  v128.store(I64 + nI, f64x2.splat(0));
+  v128.store(I64 + nI + 16, f64x2.splat(0));
+  const Wt2 = Wt & ~1;
+  const Wt4 = Wt & ~3;
+  const rowT = <usize>Wt << 3;
+  const rowI = <usize>Ww << 3;
+  for (let u = 0; u < Ho; u++) {
+    const top = ii + (<usize>(u * W1) << 3);
+    const bot = ii + (<usize>((u + Ht) * W1) << 3);
+    for (let v0 = 0; v0 < Wo; v0 += 4) {
+      // two accumulators per output (column pairs 4k and 4k+2): eight independent add chains
+      let a0 = f64x2.splat(0);
+      let a1 = f64x2.splat(0);
+      let a2 = f64x2.splat(0);
+      let a3 = f64x2.splat(0);
+      let b0 = f64x2.splat(0);
+      let b1 = f64x2.splat(0);
+      let b2 = f64x2.splat(0);
+      let b3 = f64x2.splat(0);
+      let tp = T64;
+      let ip = I64 + (<usize>(u * Ww + v0) << 3);
+      for (let r = 0; r < Ht; r++) {
+        let c = 0;
+        for (; c < Wt4; c += 4) {
+          const cb = <usize>c << 3;
+          const t = v128.load(tp + cb);
+          const t2 = v128.load(tp + cb, 16);
+          const q = ip + cb;
+          a0 = f64x2.add(a0, f64x2.mul(t, v128.load(q)));
+          a1 = f64x2.add(a1, f64x2.mul(t, v128.load(q, 8)));
+          a2 = f64x2.add(a2, f64x2.mul(t, v128.load(q, 16)));
+          a3 = f64x2.add(a3, f64x2.mul(t, v128.load(q, 24)));
+          b0 = f64x2.add(b0, f64x2.mul(t2, v128.load(q, 16)));
+          b1 = f64x2.add(b1, f64x2.mul(t2, v128.load(q, 24)));
+          b2 = f64x2.add(b2, f64x2.mul(t2, v128.load(q, 32)));
+          b3 = f64x2.add(b3, f64x2.mul(t2, v128.load(q, 40)));
+        }
+        for (; c < Wt2; c += 2) {
+          const cb = <usize>c << 3;
+          const t = v128.load(tp + cb);
+          const q = ip + cb;
+          a0 = f64x2.add(a0, f64x2.mul(t, v128.load(q)));
+          a1 = f64x2.add(a1, f64x2.mul(t, v128.load(q, 8)));
+          a2 = f64x2.add(a2, f64x2.mul(t, v128.load(q, 16)));
+          a3 = f64x2.add(a3, f64x2.mul(t, v128.load(q, 24)));
+        }
+        if (c < Wt) {
+          // odd width: the last column, lane 0 only
+          const cb = <usize>c << 3;
+          const t = v128.load64_splat(tp + cb);
+          const q = ip + cb;
+          b0 = f64x2.add(b0, f64x2.mul(t, v128.load64_zero(q)));
+          b1 = f64x2.add(b1, f64x2.mul(t, v128.load64_zero(q, 8)));
+          b2 = f64x2.add(b2, f64x2.mul(t, v128.load64_zero(q, 16)));
+          b3 = f64x2.add(b3, f64x2.mul(t, v128.load64_zero(q, 24)));
+        }
+        tp += rowT;
+        ip += rowI;
+      }
+      a0 = f64x2.add(a0, b0);
+      a1 = f64x2.add(a1, b1);
+      a2 = f64x2.add(a2, b2);
+      a3 = f64x2.add(a3, b3);
+      const o = out + (<usize>(u * Wo + v0) << 2);
+      const m = min(4, Wo - v0);
+      for (let j = 0; j < m; j++) {
+        const a = j == 0 ? a0 : j == 1 ? a1 : j == 2 ? a2 : a3;
+        const num = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+        const v = v0 + j;
+        const e = load<f64>(bot + (<usize>(v + Wt) << 3)) - load<f64>(top + (<usize>(v + Wt) << 3)) -
+          load<f64>(bot + (<usize>v << 3)) + load<f64>(top + (<usize>v << 3));
+        store<f32>(o + (<usize>j << 2), nccValue(num, tt, e));
+      }
+    }
+  }
+}

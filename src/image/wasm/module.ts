@@ -1,0 +1,307 @@
+/**
+ * WebAssembly SIMD kernels (compiled from assembly/kernels.ts) behind the `Kernels` interface.
+ * Platform-neutral: give it the module bytes (Node: `./node.ts` reads them from disk).
+ *
+ * Memory: one linear memory per instance. Each call lays out its buffers (inputs, outputs, scratch)
+ * with a bump allocator from the module's heap base, growing the memory when a call needs more
+ * (it never shrinks; the high-water mark is ~2.1× the largest image passed, e.g. 10 MB for a
+ * 1280×960 mono blur). Inputs are copied in, results copied out into new Float32Arrays, so callers
+ * see exactly the reference semantics (new images, inputs untouched). Not re-entrant (JS is
+ * single-threaded; each worker has its own instance).
+ *
+ * Agreement with `referenceKernels` (tests/perf):
+ *  - gaussianBlur, gaussianBlurSigma, blurStrided, laplacian3x3: bit-identical (same float64
+ *    operations in the same order, two lanes at a time);
+ *  - nccMap: |Δ| ≲ 1e-7 (f32 products and row sums, float64 across rows; the template and window
+ *    energies are computed exactly as the reference does).
+ */
+import { createImage, requireMono, type Image, type Plane } from '../image.ts';
+import { gaussianKernel, gaussianKernelSigma } from '../blur.ts';
+import { reflect101 } from '../numeric.ts';
+import { referenceKernels, type Kernels } from '../kernels.ts';
+
+/** The raw exports of kernels.wasm (pointers are byte offsets into `memory`). */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  blurSep(
+    src: number, dst: number, w: number, h: number, C: number,
+    kx: number, rx: number, ky: number, ry: number,
+    xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
+  ): void;
+  laplacian(src: number, dst: number, w: number, h: number, C: number): void;
+  nccMap(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number): void;
+  nccMap64(
+    I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number,
+    I64: number, T64: number,
+  ): void;
+}
+
+const PAGE = 65536;
+const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'laplacian', 'nccMap', 'nccMap64'];
+
+/** True when this engine can compile WebAssembly SIMD (v128). */
+export function wasmSimdSupported(): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  // (module (func (result v128) v128.const i32x4 0 0 0 0))
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  ]);
+  try {
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}
+
+/** One instance of kernels.wasm with its scratch allocator. */
+export class WasmKernelInstance {
+  readonly exports: KernelExports;
+  private readonly base: number;
+  private top: number;
+
+  constructor(module: WebAssembly.Module) {
+    const inst = new WebAssembly.Instance(module, {});
+    const ex = inst.exports as unknown as KernelExports;
+    for (const name of EXPORTS) {
+      if (!(name in ex)) throw new Error(`kernels.wasm: export "${name}" is missing (rebuild with npm run build:wasm)`);
+    }
+    this.exports = ex;
+    this.base = align(ex.heapBase(), 64);
+    this.top = this.base;
+  }
+
+  /** Compiles and instantiates from the bytes of kernels.wasm (synchronous). */
+  static fromBytes(bytes: BufferSource): WasmKernelInstance {
+    return new WasmKernelInstance(new WebAssembly.Module(bytes));
+  }
+
+  /** Current size of the linear memory in bytes. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Starts a new call: frees everything allocated by the previous one. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserves `bytes` (16-byte aligned, plus 16 bytes of slack) and returns the byte offset. */
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top = align(p + bytes + 16, 16);
+    const have = this.exports.memory.buffer.byteLength;
+    if (this.top > have) this.exports.memory.grow(Math.ceil((this.top - have) / PAGE));
+    return p;
+  }
+
+  /** Views on the memory (create them after the last `alloc` of a call: growing detaches them). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, ptr, n);
+  }
+  f64(ptr: number, n: number): Float64Array {
+    return new Float64Array(this.exports.memory.buffer, ptr, n);
+  }
+  /** A new Float32Array with a copy of n floats at ptr (`new` + `set`: `slice()` on a view of wasm memory is ~30× slower in V8). */
+  copyF32(ptr: number, n: number): Float32Array {
+    const out = new Float32Array(n);
+    out.set(this.f32(ptr, n));
+    return out;
+  }
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.exports.memory.buffer, ptr, n);
+  }
+  u8(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, ptr, n);
+  }
+  u16(ptr: number, n: number): Uint16Array {
+    return new Uint16Array(this.exports.memory.buffer, ptr, n);
+  }
+
+  // ---- kernels ------------------------------------------------------------------------------
+
+  /** Separable symmetric convolution (same contract as `convolveSymmetricSeparable`, kx = ky). */
+  convolveSymmetric(img: Image, k: Float64Array): Image {
+    const { width: w, height: h, channels: C } = img;
+    const n = w * h * C;
+    this.reset();
+    const src = this.alloc(n * 4);
+    const dst = this.alloc(n * 4);
+    const s = this.blurSetup(w, h, C, k);
+    this.f32(src, n).set(img.data);
+    this.runBlur(src, dst, w, h, C, s);
+    return createImage(w, h, C, this.copyF32(dst, n));
+  }
+
+  /** Allocates and fills the blur tables and scratch for a w×h×C image (call after reset). */
+  blurSetup(w: number, h: number, C: number, k: Float64Array): BlurSetup {
+    if (k.length % 2 === 0) throw new Error('separable kernels must have odd length');
+    const r = (k.length - 1) >> 1;
+    const rowLen = w * C;
+    const kp = this.alloc((r + 1) * 8);
+    const xsrc = this.alloc(2 * r * 4);
+    const ytab = this.alloc((h + 2 * r) * 4);
+    const ring = this.alloc((2 * r + 1) * rowLen * 4);
+    const pad = this.alloc((w + 2 * r) * C * 4);
+    const rowp = this.alloc(2 * r * 4);
+    this.f64(kp, r + 1).set(k.subarray(0, r + 1));
+    const xs = this.i32(xsrc, 2 * r);
+    for (let j = 0; j < r; j++) {
+      xs[j] = reflect101(j - r, w) * C;
+      xs[r + j] = reflect101(w + j, w) * C;
+    }
+    const yt = this.i32(ytab, h + 2 * r);
+    for (let y = 0; y < h + 2 * r; y++) yt[y] = reflect101(y - r, h);
+    return { kp, r, xsrc, ytab, ring, pad, rowp };
+  }
+
+  runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup): void {
+    this.exports.blurSep(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
+  }
+
+  gaussianBlur(img: Image, ksize: number): Image {
+    return this.convolveSymmetric(img, gaussianKernel(ksize));
+  }
+
+  gaussianBlurSigma(img: Image, sigma: number): Image {
+    return this.convolveSymmetric(img, gaussianKernelSigma(sigma));
+  }
+
+  laplacian3x3(img: Image): Image {
+    const { width: w, height: h, channels: C } = img;
+    const n = w * h * C;
+    this.reset();
+    const src = this.alloc(n * 4);
+    const dst = this.alloc(n * 4);
+    this.f32(src, n).set(img.data);
+    this.exports.laplacian(src, dst, w, h, C);
+    return createImage(w, h, C, this.copyF32(dst, n));
+  }
+
+  blurStrided(img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number): Image {
+    checkRect(img, y0, y1, x0, x1, step);
+    const k = gaussianKernel(ksize);
+    const C = img.channels;
+    const w = Math.ceil((x1 - x0) / step);
+    const h = Math.ceil((y1 - y0) / step);
+    const n = w * h * C;
+    this.reset();
+    const src = this.alloc(n * 4);
+    const dst = this.alloc(n * 4);
+    const s = this.blurSetup(w, h, C, k);
+    const out = this.f32(src, n);
+    const data = img.data;
+    const srcRow = img.width * C;
+    if (step === 1) {
+      for (let y = 0; y < h; y++) {
+        const b = (y0 + y) * srcRow + x0 * C;
+        out.set(data.subarray(b, b + w * C), y * w * C);
+      }
+    } else if (C === 1) {
+      let o = 0;
+      for (let y = y0; y < y1; y += step) {
+        const rb = y * srcRow;
+        for (let x = x0; x < x1; x += step) out[o++] = data[rb + x];
+      }
+    } else {
+      let o = 0;
+      for (let y = y0; y < y1; y += step) {
+        const rb = y * srcRow;
+        for (let x = x0; x < x1; x += step) {
+          const b = rb + x * C;
+          for (let c = 0; c < C; c++) out[o++] = data[b + c];
+        }
+      }
+    }
+    this.runBlur(src, dst, w, h, C, s);
+    return createImage(w, h, C, this.copyF32(dst, n));
+  }
+
+  /**
+   * TM_CCORR_NORMED. `precision` 'f64' (default): float64 products and sums like the reference
+   * (maps identical after rounding to float32 except within ~1e-16 of a rounding boundary);
+   * 'f32': f32x4 products and row sums, float64 across rows (~2× faster, |Δ| ≲ 1e-7).
+   */
+  nccMap(window: Plane, template: Plane, precision: 'f64' | 'f32' = 'f64'): Image {
+    checkMatchSizes(window, template);
+    const { width: Ww, height: Hw } = window;
+    const { width: Wt, height: Ht } = template;
+    const Wo = Ww - Wt + 1;
+    const Ho = Hw - Ht + 1;
+    const nI = Ww * Hw;
+    const nT = Wt * Ht;
+    this.reset();
+    const I = this.alloc(nI * 4); // + 16 bytes of slack from alloc: the f32 kernel may read 3 floats past the end
+    const T = this.alloc(nT * 4);
+    const out = this.alloc(Wo * Ho * 4);
+    const ii = this.alloc((Hw + 1) * (Ww + 1) * 8);
+    const wide = precision === 'f64';
+    const I64 = wide ? this.alloc((nI + 4) * 8) : 0;
+    const T64 = wide ? this.alloc(nT * 8) : 0;
+    const iv = this.f32(I, nI + 4);
+    iv.set(window.data);
+    iv.fill(0, nI);
+    this.f32(T, nT).set(template.data);
+    if (wide) this.exports.nccMap64(I, Ww, Hw, T, Wt, Ht, out, ii, I64, T64);
+    else this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
+    return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
+  }
+}
+
+/** Scratch of one blur call (byte offsets). */
+export interface BlurSetup {
+  kp: number;
+  r: number;
+  xsrc: number;
+  ytab: number;
+  ring: number;
+  pad: number;
+  rowp: number;
+}
+
+function align(p: number, a: number): number {
+  return Math.ceil(p / a) * a;
+}
+
+/** Same validation and messages as region.ts `checkRect`. */
+function checkRect(img: Image, y0: number, y1: number, x0: number, x1: number, step: number): void {
+  const ok =
+    Number.isInteger(y0) && Number.isInteger(y1) && Number.isInteger(x0) && Number.isInteger(x1) &&
+    Number.isInteger(step) && step >= 1 &&
+    y0 >= 0 && x0 >= 0 && y1 <= img.height && x1 <= img.width && y1 > y0 && x1 > x0;
+  if (!ok) {
+    throw new Error(
+      `rectangle [${y0},${y1})x[${x0},${x1}) step ${step} is empty, not integer or outside the ${img.width}x${img.height} image`,
+    );
+  }
+}
+
+/** Same validation and messages as match.ts `checkSizes`. */
+function checkMatchSizes(window: Plane, template: Plane): void {
+  requireMono(window, 'match window');
+  requireMono(template, 'match template');
+  if (template.width > window.width || template.height > window.height) {
+    throw new Error(
+      `template ${template.width}x${template.height} is larger than the window ${window.width}x${window.height}`,
+    );
+  }
+}
+
+/** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
+export const WASM_KERNEL_NAMES = [
+  'gaussianBlur', 'gaussianBlurSigma', 'laplacian3x3', 'blurStrided', 'nccMap',
+] as const satisfies readonly (keyof Kernels)[];
+
+/** `{ ...referenceKernels, <the wasm ones> }` bound to one instance. */
+export function createWasmKernels(w: WasmKernelInstance): Kernels {
+  return Object.freeze({
+    ...referenceKernels,
+    gaussianBlur: (img: Image, ksize: number) => w.gaussianBlur(img, ksize),
+    gaussianBlurSigma: (img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma),
+    laplacian3x3: (img: Image) => w.laplacian3x3(img),
+    blurStrided: (img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
+      w.blurStrided(img, y0, y1, x0, x1, step, ksize),
+    nccMap: (window: Plane, template: Plane) => w.nccMap(window, template),
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Node entry point of the WebAssembly kernels: loads src/image/wasm/kernels.wasm synchronously
+ * (built from assembly/ by `npm run build:wasm`, run automatically by `npm ci` via `prepare`) and
+ * installs it with `setKernels`. When the file is missing or cannot be compiled (no SIMD), it
+ * warns once and leaves the reference kernels in place.
+ *
+ * Set LUCKYGRAPH_KERNELS=reference to keep the TypeScript kernels (A/B comparisons).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Image, Plane } from '../image.ts';
+import { getKernels, referenceKernels, setKernels, type Kernels } from '../kernels.ts';
+import { wasmSimdSupported, WasmKernelInstance } from './module.ts';
+
+/** Default location of the compiled module (next to this file). */
+export const WASM_PATH = fileURLToPath(new URL('./kernels.wasm', import.meta.url));
+
+let cachedModule: WebAssembly.Module | null | undefined;
+let warned = false;
+let lastError = '';
+
+function warnOnce(msg: string): void {
+  lastError = msg;
+  if (warned) return;
+  warned = true;
+  process.emitWarning(msg, { code: 'LUCKYGRAPH_WASM' });
+}
+
+/**
+ * The compiled kernels.wasm module (cached), or null when it is not available (the reason is
+ * in `wasmLoadError()`). `path` overrides the location (no caching then).
+ */
+export function loadWasmModule(path?: string): WebAssembly.Module | null {
+  if (!path && cachedModule !== undefined) return cachedModule;
+  let mod: WebAssembly.Module | null = null;
+  const file = path ?? WASM_PATH;
+  if (!wasmSimdSupported()) {
+    lastError = 'this JavaScript engine has no WebAssembly SIMD';
+  } else {
+    try {
+      mod = new WebAssembly.Module(readFileSync(file));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      lastError = code === 'ENOENT'
+        ? `${file} is missing (run "npm run build:wasm")`
+        : `${file} could not be loaded: ${(e as Error).message}`;
+    }
+  }
+  if (!path) cachedModule = mod;
+  return mod;
+}
+
+/** Why the last load failed ('' if it did not). */
+export function wasmLoadError(): string {
+  return lastError;
+}
+
+/** A fresh instance (own memory) of the kernels, or null when the module is not available. */
+export function createWasmInstance(path?: string): WasmKernelInstance | null {
+  const mod = loadWasmModule(path);
+  return mod ? new WasmKernelInstance(mod) : null;
+}
+
+let shared: WasmKernelInstance | null | undefined;
+
+/** The process-wide instance behind `wasmKernels` (created on first use), or null. */
+export function sharedWasmInstance(): WasmKernelInstance | null {
+  if (shared === undefined) {
+    shared = createWasmInstance();
+    if (!shared) warnOnce(`luckygraph: WebAssembly kernels unavailable, using the TypeScript kernels: ${lastError}`);
+  }
+  return shared;
+}
+
+const ref = referenceKernels;
+
+/**
+ * `{ ...referenceKernels, gaussianBlur, gaussianBlurSigma, laplacian3x3, blurStrided, nccMap }`,
+ * the five from WebAssembly SIMD. The module is loaded on the first call; when it is not
+ * available these forward to the reference (after one warning), so this is always a valid `Kernels`.
+ */
+export const wasmKernels: Kernels = Object.freeze({
+  ...referenceKernels,
+  gaussianBlur: (img: Image, ksize: number) =>
+    (sharedWasmInstance()?.gaussianBlur(img, ksize) ?? ref.gaussianBlur(img, ksize)),
+  gaussianBlurSigma: (img: Image, sigma: number) =>
+    (sharedWasmInstance()?.gaussianBlurSigma(img, sigma) ?? ref.gaussianBlurSigma(img, sigma)),
+  laplacian3x3: (img: Image) => (sharedWasmInstance()?.laplacian3x3(img) ?? ref.laplacian3x3(img)),
+  blurStrided: (img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
+    (sharedWasmInstance()?.blurStrided(img, y0, y1, x0, x1, step, ksize) ??
+      ref.blurStrided(img, y0, y1, x0, x1, step, ksize)),
+  nccMap: (window: Plane, template: Plane) => (sharedWasmInstance()?.nccMap(window, template) ?? ref.nccMap(window, template)),
+});
+
+/**
+ * Loads kernels.wasm now (synchronously) and installs `wasmKernels` with `setKernels`; idempotent.
+ * Returns true when the WebAssembly kernels are in use; false (after one warning) when kernels.wasm
+ * is missing or unusable, or when LUCKYGRAPH_KERNELS=reference — the current kernels then stay.
+ */
+export function enableWasmKernels(): boolean {
+  if (process.env.LUCKYGRAPH_KERNELS === 'reference') return false;
+  if (!sharedWasmInstance()) return false;
+  if (getKernels() !== wasmKernels) setKernels(wasmKernels);
+  return true;
+}
+
+/** True when the kernels currently installed are the WebAssembly ones (and the module loaded). */
+export function wasmKernelsEnabled(): boolean {
+  return getKernels() === wasmKernels && !!shared;
+}
