@@ -348,15 +348,12 @@ export function nccMap64(
     const top = ii + (<usize>(u * W1) << 3);
     const bot = ii + (<usize>((u + Ht) * W1) << 3);
     for (let v0 = 0; v0 < Wo; v0 += 4) {
-      // two accumulators per output (column pairs 4k and 4k+2): eight independent add chains
+      // four outputs; per step of four columns the two column pairs are added before they join
+      // the accumulator, so each add chain advances once per step (latency, not throughput, bound)
       let a0 = f64x2.splat(0);
       let a1 = f64x2.splat(0);
       let a2 = f64x2.splat(0);
       let a3 = f64x2.splat(0);
-      let b0 = f64x2.splat(0);
-      let b1 = f64x2.splat(0);
-      let b2 = f64x2.splat(0);
-      let b3 = f64x2.splat(0);
       let tp = T64;
       let ip = I64 + (<usize>(u * Ww + v0) << 3);
       for (let r = 0; r < Ht; r++) {
@@ -366,16 +363,14 @@ export function nccMap64(
           const t = v128.load(tp + cb);
           const t2 = v128.load(tp + cb, 16);
           const q = ip + cb;
-          a0 = f64x2.add(a0, f64x2.mul(t, v128.load(q)));
-          a1 = f64x2.add(a1, f64x2.mul(t, v128.load(q, 8)));
-          a2 = f64x2.add(a2, f64x2.mul(t, v128.load(q, 16)));
-          a3 = f64x2.add(a3, f64x2.mul(t, v128.load(q, 24)));
-          b0 = f64x2.add(b0, f64x2.mul(t2, v128.load(q, 16)));
-          b1 = f64x2.add(b1, f64x2.mul(t2, v128.load(q, 24)));
-          b2 = f64x2.add(b2, f64x2.mul(t2, v128.load(q, 32)));
-          b3 = f64x2.add(b3, f64x2.mul(t2, v128.load(q, 40)));
+          const x2 = v128.load(q, 16);
+          const x3 = v128.load(q, 24);
+          a0 = f64x2.add(a0, f64x2.add(f64x2.mul(t, v128.load(q)), f64x2.mul(t2, x2)));
+          a1 = f64x2.add(a1, f64x2.add(f64x2.mul(t, v128.load(q, 8)), f64x2.mul(t2, x3)));
+          a2 = f64x2.add(a2, f64x2.add(f64x2.mul(t, x2), f64x2.mul(t2, v128.load(q, 32))));
+          a3 = f64x2.add(a3, f64x2.add(f64x2.mul(t, x3), f64x2.mul(t2, v128.load(q, 40))));
         }
-        for (; c < Wt2; c += 2) {
+        if (c < Wt2) {
           const cb = <usize>c << 3;
           const t = v128.load(tp + cb);
           const q = ip + cb;
@@ -383,24 +378,21 @@ export function nccMap64(
           a1 = f64x2.add(a1, f64x2.mul(t, v128.load(q, 8)));
           a2 = f64x2.add(a2, f64x2.mul(t, v128.load(q, 16)));
           a3 = f64x2.add(a3, f64x2.mul(t, v128.load(q, 24)));
+          c += 2;
         }
         if (c < Wt) {
           // odd width: the last column, lane 0 only
           const cb = <usize>c << 3;
           const t = v128.load64_splat(tp + cb);
           const q = ip + cb;
-          b0 = f64x2.add(b0, f64x2.mul(t, v128.load64_zero(q)));
-          b1 = f64x2.add(b1, f64x2.mul(t, v128.load64_zero(q, 8)));
-          b2 = f64x2.add(b2, f64x2.mul(t, v128.load64_zero(q, 16)));
-          b3 = f64x2.add(b3, f64x2.mul(t, v128.load64_zero(q, 24)));
+          a0 = f64x2.add(a0, f64x2.mul(t, v128.load64_zero(q)));
+          a1 = f64x2.add(a1, f64x2.mul(t, v128.load64_zero(q, 8)));
+          a2 = f64x2.add(a2, f64x2.mul(t, v128.load64_zero(q, 16)));
+          a3 = f64x2.add(a3, f64x2.mul(t, v128.load64_zero(q, 24)));
         }
         tp += rowT;
         ip += rowI;
       }
-      a0 = f64x2.add(a0, b0);
-      a1 = f64x2.add(a1, b1);
-      a2 = f64x2.add(a2, b2);
-      a3 = f64x2.add(a3, b3);
       const o = out + (<usize>(u * Wo + v0) << 2);
       const m = min(4, Wo - v0);
       for (let j = 0; j < m; j++) {

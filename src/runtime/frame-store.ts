@@ -108,9 +108,16 @@ export class FrameSet {
   private async readOriginal(i: number): Promise<Stored> {
     const raw = await this.source.read(this.include[i]);
     this.stats.reads++;
-    let img = toImage(raw, this.info.colorLayout, this.options.convert);
-    const roi = this.options.roi;
-    if (roi && roi.length === 4) img = cropImage(img, roi);
+    const roi = this.options.roi && this.options.roi.length === 4 ? this.options.roi : null;
+    const c = this.options.convert;
+    const layout = this.info.colorLayout;
+    const plain = !roi && !c.calibration?.dark && !c.calibration?.flat && (c.debayer === 'auto' || c.debayer === layout) &&
+      (layout === 'mono' || layout === 'RGB');
+    // Fast paths: the stored samples already are the quantised original.
+    if (plain && this.o8 && raw.data instanceof Uint8Array) return raw.data;
+    if (plain && raw.data instanceof Uint16Array && c.scale === 1) return raw.data;
+    let img = toImage(raw, layout, c);
+    if (roi) img = cropImage(img, roi);
     const d = img.data;
     if (this.o8) {
       const out = new Uint8Array(d.length);
@@ -159,24 +166,26 @@ export class FrameSet {
     return this.memo('M', i, async () => this.storedToImage(await this.monoStored(i), 1));
   }
 
-  private async blurredStored(i: number): Promise<Uint16Array> {
-    const kept = this.keepG[i];
-    if (kept) return kept;
-    const m = await this.mono(i);
-    this.stats.blurs++;
-    const g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
-    if (this.level >= 2) this.keepG[i] = g;
-    if (this.bright[i] === undefined) this.bright[i] = brightnessOf(m.data, this.options.blackCutoff);
-    return g;
-  }
-
   /** G_i: Gaussian-blurred mono frame (kernel `noise`), integer-valued floats on the 16-bit scale. */
   blurred(i: number): Promise<Image> {
     this.check(i);
     return this.memo('G', i, async () => {
-      const g = await this.blurredStored(i);
-      const out = new Float32Array(g.length);
-      for (let k = 0; k < g.length; k++) out[k] = g[k];
+      const kept = this.keepG[i];
+      const out = new Float32Array(this.width * this.height);
+      if (kept) {
+        for (let k = 0; k < kept.length; k++) out[k] = kept[k];
+      } else {
+        const m = await this.mono(i);
+        this.stats.blurs++;
+        const g = getKernels().gaussianBlur(m, this.noise).data;
+        // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
+        for (let k = 0; k < g.length; k++) {
+          const v = g[k];
+          out[k] = v > 0 ? (v < 65535 ? Math.floor(v + 0.5) : 65535) : 0;
+        }
+        if (this.level >= 2) this.keepG[i] = Uint16Array.from(out);
+        if (this.bright[i] === undefined) this.bright[i] = brightnessOf(m.data, this.options.blackCutoff);
+      }
       return { width: this.width, height: this.height, channels: 1 as const, data: out };
     });
   }
@@ -195,7 +204,9 @@ export class FrameSet {
       const out = new Uint8Array(d.length);
       for (let p = 0; p < d.length; p++) {
         const v = Math.abs(d[p]) / 256;
-        out[p] = v >= 255 ? 255 : roundHalfEven(v);
+        if (v >= 255) { out[p] = 255; continue; }
+        const f = Math.floor(v), r = v - f;
+        out[p] = r > 0.5 || (r === 0.5 && (f & 1) === 1) ? f + 1 : f; // round half to even
       }
       const l = { width: lap.width, height: lap.height, data: out };
       if (this.level >= 1) this.keepL[i] = l;
@@ -240,22 +251,16 @@ function brightnessOf(m: Float32Array, cutoff: number): number {
   return sum / m.length + 1e-10;
 }
 
+/** Round half up and clamp to [0, 65535] (the Uint16Array store truncates v + 0.5). */
 function quantise16(d: Float32Array): Uint16Array {
   const out = new Uint16Array(d.length);
   for (let k = 0; k < d.length; k++) {
     const v = d[k];
-    out[k] = v <= 0 ? 0 : v >= 65535 ? 65535 : Math.round(v);
+    out[k] = v > 0 ? (v < 65535 ? v + 0.5 : 65535) : 0;
   }
   return out;
 }
 
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const r = v - f;
-  if (r > 0.5) return f + 1;
-  if (r < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 function cropImage(img: Image, roi: number[]): Image {
   const [y0, y1, x0, x1] = roi;
