@@ -20,7 +20,8 @@ interface Taps {
 /** OpenCV's bicubic constant. */
 const CUBIC_A = -0.75;
 
-function cubicWeights(f: number, out: Float64Array): void {
+/** OpenCV's bicubic weights (a = −0.75) of the 4 taps around a sample at fraction f ∈ [0, 1). */
+export function cubicWeights(f: number, out: Float64Array): void {
   const A = CUBIC_A;
   const x0 = f + 1;
   out[0] = ((A * x0 - 5 * A) * x0 + 8 * A) * x0 - 4 * A;

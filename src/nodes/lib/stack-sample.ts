@@ -8,6 +8,7 @@
  */
 import { roundHalfEven } from '../../image/numeric.js';
 import type { Image } from '../../image/image.js';
+import { cubicWeights } from '../../image/resample.js';
 
 /** Taps of one axis of a patch: valid targets are [first, end); the rest fall outside the frame. */
 export interface AxisTaps {
@@ -24,18 +25,7 @@ export interface AxisTaps {
 
 export type SampleMode = 'bilinear' | 'cubic' | 'integer';
 
-/** OpenCV's bicubic constant. */
-const CUBIC_A = -0.75;
-
-function cubic(f: number, out: Float64Array): void {
-  const A = CUBIC_A;
-  const x0 = f + 1;
-  out[0] = ((A * x0 - 5 * A) * x0 + 8 * A) * x0 - 4 * A;
-  out[1] = ((A + 2) * f - (A + 3)) * f * f + 1;
-  const x2 = 1 - f;
-  out[2] = ((A + 2) * x2 - (A + 3)) * x2 * x2 + 1;
-  out[3] = 1 - out[0] - out[1] - out[2];
-}
+const cubic = cubicWeights;
 
 /**
  * Tap table for `len` targets starting at drizzled index `start`, sampling a source axis of
