@@ -2,16 +2,15 @@
  * Graph files for the editor: bundled presets, open and save by server-side path, and a small
  * directory listing for the in-browser file chooser (file paths are always chosen on the server side).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { loadGraphFile, saveGraphFile, parseGraphYaml } from '../../graph/yaml.ts';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { loadGraphFile, parseGraphYaml, saveGraphFile } from '../../graph/yaml.ts';
 import { migrateGraph } from '../../graph/migrate.ts';
 import { GraphError, GRAPH_FORMAT, type GraphDoc } from '../../graph/types.ts';
 import { isRecord } from '../../graph/util.ts';
 import type { NodeRegistry } from '../../graph/registry.ts';
 import type { FsEntry, FsListing, OpenResult, PresetInfo } from '../shared/protocol.ts';
-import { readFile } from 'node:fs/promises';
 
 export class FileError extends Error {
   constructor(message: string, readonly status = 400) {
@@ -112,5 +111,3 @@ export async function listDir(dir: string, extensions: string[] = [], hidden = f
   const parent = dirname(dir) === dir ? null : dirname(dir);
   return { dir, parent, entries };
 }
-
-export { basename };

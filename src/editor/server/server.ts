@@ -21,7 +21,9 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { validateGraph } from '../../graph/validate.ts';
+import type { GraphDoc } from '../../graph/types.ts';
 import { VERSION } from '../../version.ts';
 import type { BufferingChoice, OpenResult, ServerEvent, SessionInfo } from '../shared/protocol.ts';
 import { EditorSession, BusyError } from './session.ts';
@@ -42,10 +44,16 @@ export interface EditorServerOptions {
   cwd?: string;
   session?: EditorSession;
   log?: (s: string) => void;
+  /** Access token for the API (default: random per start). */
+  token?: string;
 }
 
 export interface EditorServer {
+  /** The URL to open: origin + access token (the first visit turns it into a cookie). */
   url: string;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  token: string;
   port: number;
   session: EditorSession;
   close(): Promise<void>;
@@ -101,10 +109,10 @@ function parseBuffering(v: unknown): BufferingChoice {
   throw new HttpError(400, `buffering: expected 'auto' or 0..4; found ${JSON.stringify(v)}`);
 }
 
-function docOf(body: Record<string, unknown>): import('../../graph/types.ts').GraphDoc {
+function docOf(body: Record<string, unknown>): GraphDoc {
   const d = body.doc;
   if (!d || typeof d !== 'object' || Array.isArray(d)) throw new HttpError(400, "missing 'doc' (the graph document as JSON)");
-  return d as import('../../graph/types.ts').GraphDoc;
+  return d as GraphDoc;
 }
 
 export async function startEditorServer(options: EditorServerOptions = {}): Promise<EditorServer> {
@@ -131,6 +139,27 @@ export async function startEditorServer(options: EditorServerOptions = {}): Prom
 
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+
+  // Access token: 127.0.0.1 keeps the network out, the token keeps other local users and pages out.
+  // The printed URL carries it once; the server turns it into an HttpOnly cookie (named per port, as
+  // cookies do not distinguish ports) and API calls must present the cookie or the x-luckygraph-token header.
+  const token = options.token ?? randomBytes(18).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  const cookieName = () => `luckygraph_${port}`;
+  const sameToken = (v: string | undefined) => {
+    if (!v) return false;
+    const b = Buffer.from(v);
+    return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf);
+  };
+  const authorized = (req: IncomingMessage): boolean => {
+    const h = req.headers['x-luckygraph-token'];
+    if (typeof h === 'string' && sameToken(h)) return true;
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const i = part.indexOf('=');
+      if (i > 0 && part.slice(0, i).trim() === cookieName() && sameToken(part.slice(i + 1).trim())) return true;
+    }
+    return false;
+  };
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
     let rel = decodeURIComponent(pathname);
@@ -254,7 +283,21 @@ export async function startEditorServer(options: EditorServerOptions = {}): Prom
           throw new HttpError(403, `cross-origin request from ${origin} refused`);
         }
         const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-        if (url.pathname.startsWith('/api/')) await handleApi(req, res, url);
+        const given = url.searchParams.get('token');
+        if (req.method === 'GET' && given !== null && !url.pathname.startsWith('/api/')) {
+          if (!sameToken(given)) throw new HttpError(401, 'wrong access token: open the URL that luckygraph serve printed');
+          res.writeHead(302, {
+            'set-cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+            location: url.pathname,
+            'cache-control': 'no-store',
+          });
+          res.end();
+          return;
+        }
+        if (url.pathname.startsWith('/api/')) {
+          if (!authorized(req)) throw new HttpError(401, 'not authorised: open the URL that luckygraph serve printed (it carries the access token)');
+          await handleApi(req, res, url);
+        }
         else if (req.method === 'GET' || req.method === 'HEAD') await serveStatic(url.pathname, res);
         else throw new HttpError(405, 'method not allowed');
       } catch (e) {
@@ -278,10 +321,12 @@ export async function startEditorServer(options: EditorServerOptions = {}): Prom
     });
   });
   port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}/`;
+  const origin = `http://127.0.0.1:${port}`;
 
   return {
-    url,
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
     port,
     session,
     async close() {

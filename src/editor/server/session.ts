@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { GraphDoc, NodeDefinition, FrameGeometry } from '../../graph/types.ts';
-import type { NodeRegistry } from '../../graph/registry.ts';
+import { NodeRegistry } from '../../graph/registry.ts';
 import { validateGraph } from '../../graph/validate.ts';
 import { topologicalOrder } from '../../graph/topology.ts';
 import { parseRef } from '../../graph/util.ts';
@@ -27,6 +27,7 @@ import type {
   OutputInfo,
   RunNodeResult,
   ServerEvent,
+  StoredOutputInfo,
 } from '../shared/protocol.ts';
 import { describeOutput } from './previews.ts';
 
@@ -35,6 +36,29 @@ const TRANSIENT_PORTS = new Set(['frames']);
 
 export class BusyError extends Error {}
 
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * The node definitions with a yield to the event loop before each node runs. The runtime shares the
+ * server's event loop, and nodes that only await resolved promises would otherwise keep it busy for the
+ * whole run: a Cancel request (or a preview request) would not even be read until the run ends.
+ * After the yield an aborted run stops before the node starts.
+ */
+export function editorRegistry(base: NodeRegistry): NodeRegistry {
+  return new NodeRegistry(
+    base.list().map(
+      (def): NodeDefinition => ({
+        ...def,
+        run: async (ctx, inputs, params) => {
+          await yieldToEventLoop();
+          if (ctx.signal.aborted) throw new CancelledError();
+          return def.run(ctx, inputs, params);
+        },
+      }),
+    ),
+  );
+}
+
 function closeFrameSets(outputs: Outputs): void {
   for (const v of Object.values(outputs)) if (v instanceof FrameSet) void v.close();
 }
@@ -42,7 +66,7 @@ function closeFrameSets(outputs: Outputs): void {
 interface StoredOutput {
   nodeType: string;
   outputs: Outputs;
-  runId: number;
+  rev: number;
   key: string;
   /** The node's inputs in the run that produced it (to find overlay backgrounds). */
   inputs: Record<string, string>;
@@ -60,10 +84,11 @@ export class EditorSession {
   private readonly listeners = new Set<(e: ServerEvent) => void>();
   private running: { runId: number; abort: AbortController; done: Promise<void> } | null = null;
   private runSerial = 0;
+  private revision = 0;
   private readonly store = new Map<string, StoredOutput>();
 
   constructor(options: SessionOptions = {}) {
-    this.registry = options.registry ?? createRegistry();
+    this.registry = options.registry ?? editorRegistry(createRegistry());
     this.cache = new ResultCache({
       budgetBytes: options.cacheBytes ?? Math.floor(availableMemory() * 0.25),
       onEvict: closeFrameSets,
@@ -164,7 +189,40 @@ export class EditorSession {
       forecastError = (e as Error).message;
     }
     const keys = this.nodeKeys(doc, params, forecast?.level ?? 0);
-    return { issues, forecast, ...(forecastError ? { forecastError } : {}), keys, cache: this.cacheState(doc, keys) };
+    const cache = this.cacheState(doc, keys);
+    return { issues, forecast, ...(forecastError ? { forecastError } : {}), keys, cache, outputs: this.currentOutputs(doc, keys) };
+  }
+
+  private info(id: string, s: StoredOutput): StoredOutputInfo {
+    const def = this.registry.get(s.nodeType)!;
+    const ports: Record<string, OutputInfo> = {};
+    for (const [port, spec] of Object.entries(def.outputs)) ports[port] = describeOutput(spec.type, s.outputs[port]);
+    return { ports, rev: s.rev, key: s.key };
+  }
+
+  private remember(doc: GraphDoc, id: string, key: string, outputs: Outputs): StoredOutput {
+    const node = doc.nodes[id];
+    const s: StoredOutput = { nodeType: node.type, outputs, rev: ++this.revision, key, inputs: { ...(node.inputs ?? {}) } };
+    this.store.set(id, s);
+    return s;
+  }
+
+  /**
+   * Outputs valid for the document as it is: the stored ones whose key matches, else the result the
+   * cache still holds for the node's key (e.g. after an undo), which then becomes the node's preview.
+   */
+  private currentOutputs(doc: GraphDoc, keys: Record<string, string>): Record<string, StoredOutputInfo> {
+    const out: Record<string, StoredOutputInfo> = {};
+    for (const [id, key] of Object.entries(keys)) {
+      let s = this.store.get(id);
+      if (!s || s.key !== key || s.nodeType !== doc.nodes[id].type) {
+        const cached = this.cache.has(key) ? this.cache.get(key) : null;
+        if (!cached) continue;
+        s = this.remember(doc, id, key, cached);
+      }
+      if (this.registry.get(s.nodeType)) out[id] = this.info(id, s);
+    }
+    return out;
   }
 
   /** Starts a run of every node (so every output can be previewed); events go to the subscribers. */
@@ -241,14 +299,10 @@ export class EditorSession {
         onEvent,
         services: jobServices(doc),
       });
-      const outputs: Record<string, Record<string, OutputInfo>> = {};
+      const outputs: Record<string, StoredOutputInfo> = {};
       for (const [id, outs] of report.results) {
-        const node = doc.nodes[id];
-        const def = this.registry.get(node.type);
-        if (!def) continue;
-        this.store.set(id, { nodeType: node.type, outputs: outs, runId, key: keys[id] ?? '', inputs: { ...(node.inputs ?? {}) } });
-        outputs[id] = {};
-        for (const [port, spec] of Object.entries(def.outputs)) outputs[id][port] = describeOutput(spec.type, outs[port]);
+        if (!this.registry.get(doc.nodes[id].type)) continue;
+        outputs[id] = this.info(id, this.remember(doc, id, keys[id] ?? '', outs));
       }
       for (const id of [...this.store.keys()]) if (!(id in doc.nodes)) this.store.delete(id);
       const cancelled = report.error instanceof CancelledError;
@@ -290,13 +344,13 @@ export class EditorSession {
   }
 
   /** The latest value of a node output, with its port type. */
-  output(node: string, port: string): { portType: string; value: unknown; runId: number; inputs: Record<string, string> } | null {
+  output(node: string, port: string): { portType: string; value: unknown; rev: number; inputs: Record<string, string> } | null {
     const s = this.store.get(node);
     if (!s) return null;
     const def = this.registry.get(s.nodeType);
     const spec = def?.outputs[port];
     if (!spec || !(port in s.outputs)) return null;
-    return { portType: spec.type, value: s.outputs[port], runId: s.runId, inputs: s.inputs };
+    return { portType: spec.type, value: s.outputs[port], rev: s.rev, inputs: s.inputs };
   }
 
   /** The image an overlay output is drawn on: APGrid → its image input; PatchSelect → the best frame. */

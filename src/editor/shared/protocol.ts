@@ -67,6 +67,15 @@ export interface AnalyzeResult {
   keys: Record<string, string> | null;
   /** Whether a run now would serve the node from the cache. */
   cache: Record<string, CacheState> | null;
+  /** Outputs the server holds for nodes whose key is unchanged (previews without running again). */
+  outputs?: Record<string, StoredOutputInfo>;
+}
+
+export interface StoredOutputInfo {
+  ports: Record<string, OutputInfo>;
+  /** Server-side revision of this node's stored output (changes whenever it is replaced). */
+  rev: number;
+  key: string;
 }
 
 /** What a node output holds, for previews (summary only; the data is fetched separately). */
@@ -108,7 +117,7 @@ export type ServerEvent =
       level: number | null;
       nodes: RunNodeResult[];
       keys: Record<string, string>;
-      outputs: Record<string, Record<string, OutputInfo>>;
+      outputs: Record<string, StoredOutputInfo>;
     };
 
 export interface RunRequest {

@@ -12,9 +12,6 @@ import { ContextMenu } from './panels/ContextMenu.tsx';
 import { Toasts } from './panels/Toasts.tsx';
 
 let graphView: GraphView | null = null;
-export function currentGraphView(): GraphView | null {
-  return graphView;
-}
 
 function Canvas() {
   const ref = useRef<HTMLDivElement>(null);
@@ -69,7 +66,7 @@ function useKeyboard() {
       } else if (mod && key === 'd' && store.state.selected && !typing) {
         e.preventDefault();
         store.duplicateNode(store.state.selected);
-      } else if ((e.key === 'Delete' || e.key === 'Backspace') && store.state.selected && !typing && !(t && t.tagName === 'INPUT')) {
+      } else if ((e.key === 'Delete' || e.key === 'Backspace') && store.state.selected && !(t && ['INPUT', 'SELECT', 'TEXTAREA'].includes(t.tagName))) {
         e.preventDefault();
         store.removeNode(store.state.selected);
       } else if (e.key === 'Escape') {

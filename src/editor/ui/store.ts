@@ -22,10 +22,11 @@ import type {
   BufferingChoice,
   ImageRef,
   OpenResult,
-  OutputInfo,
   PresetInfo,
   ServerEvent,
+  StoredOutputInfo,
 } from '../shared/protocol.ts';
+import type { NativeBridge } from '../shared/native.ts';
 import { api, ApiError } from './api.ts';
 import { addNodeCommand, freshId, moveNodes } from './lib/commands.ts';
 import { missingPositions, autoLayout } from './lib/layout.ts';
@@ -43,11 +44,7 @@ export interface NodeRun {
   key?: string;
 }
 
-export interface NodeOutputs {
-  ports: Record<string, OutputInfo>;
-  runId: number;
-  key: string;
-}
+export type NodeOutputs = StoredOutputInfo;
 
 export interface RunState {
   id: number | null;
@@ -307,6 +304,9 @@ export class EditorStore {
       selected: null,
       dirty: false,
       nodeRun: {},
+      // Previews belong to the previous document; the analysis brings back those the server holds for this one.
+      outputs: {},
+      analysis: null,
       run: this.state.run.state === 'running' || this.state.run.state === 'starting' ? this.state.run : { id: null, state: 'idle' },
       viewer: null,
       compare: { ...this.state.compare, a: null, b: null },
@@ -419,7 +419,13 @@ export class EditorStore {
     try {
       const analysis = await api.analyze(doc, this.state.buffering);
       if (seq !== this.analyzeSeq) return;
-      this.set({ analysis, analysisPending: false });
+      // Outputs the server still holds for unchanged nodes (e.g. after opening a graph again): previews at once.
+      let outputs = this.state.outputs;
+      for (const [id, o] of Object.entries(analysis.outputs ?? {})) {
+        const cur = outputs[id];
+        if (!cur || o.rev > cur.rev) outputs = { ...outputs, [id]: o };
+      }
+      this.set({ analysis, analysisPending: false, outputs });
     } catch (e) {
       if (seq !== this.analyzeSeq) return;
       this.set({
@@ -445,7 +451,9 @@ export class EditorStore {
     this.set({ run: { id: null, state: 'starting' } });
     try {
       const { runId } = await api.run(this.doc, this.state.buffering);
-      if (this.state.run.state === 'starting') this.set({ run: { id: runId, state: 'running' } });
+      // run-start may already have arrived over the event stream.
+      const now: RunState['state'] = this.getState().run.state;
+      if (now === 'starting') this.set({ run: { id: runId, state: 'running' } });
     } catch (e) {
       this.set({ run: { id: null, state: 'error', message: (e as Error).message } });
       this.toast('error', (e as Error).message);
@@ -464,7 +472,12 @@ export class EditorStore {
     const patchNode = (id: string, p: Partial<NodeRun>) => this.set({ nodeRun: { ...this.state.nodeRun, [id]: { ...(this.state.nodeRun[id] ?? { status: 'pending' }), ...p } } });
     switch (e.type) {
       case 'hello':
+        // (Re)connected: adopt a run in progress, or end one the server no longer knows (it restarted).
         if (e.running !== null && this.state.run.state !== 'running') this.set({ run: { id: e.running, state: 'running' } });
+        else if (e.running === null && this.state.run.state === 'running') {
+          this.set({ run: { ...this.state.run, state: 'error', message: 'the connection to the server was lost during the run' } });
+          this.scheduleAnalyze(0);
+        }
         return;
       case 'run-start': {
         const nodeRun: Record<string, NodeRun> = {};
@@ -504,7 +517,7 @@ export class EditorStore {
         }
         for (const [id, r] of Object.entries(nodeRun)) if (r.status === 'pending' || r.status === 'running') nodeRun[id] = { ...r, status: 'not-run', progress: null };
         const outputs = { ...this.state.outputs };
-        for (const [id, ports] of Object.entries(e.outputs)) outputs[id] = { ports, runId: e.runId, key: e.keys[id] ?? '' };
+        for (const [id, o] of Object.entries(e.outputs)) outputs[id] = o;
         const state: RunState['state'] = e.cancelled ? 'cancelled' : e.ok ? 'done' : 'error';
         this.set({ nodeRun, outputs, run: { id: e.runId, state, ms: e.ms, level: e.level, ...(e.error ? { message: e.error } : {}) } });
         if (e.error) this.toast('error', e.error);
@@ -558,7 +571,8 @@ export class EditorStore {
     const cacheState = s.analysis?.cache?.[id];
     const runActive = s.run.state === 'running';
     if (r && (r.status === 'running')) return { status: 'running', progress: r.progress, reason: r.reason, stale: true };
-    const sameKey = !!r && !!r.key && (!s.analysis?.keys || r.key === key);
+    // Before the first analysis the last run's status stands; an invalid graph (no keys) shows dirty.
+    const sameKey = !!r?.key && (s.analysis === null || (!!s.analysis.keys && r.key === key));
     if (r && sameKey && (r.status === 'ran' || r.status === 'cached' || r.status === 'error')) {
       return { status: r.status, ms: r.ms, message: r.message, reason: r.reason, stale: false };
     }
@@ -614,10 +628,7 @@ export function useStore<T>(select: (s: UiState, store: EditorStore) => T): T {
 declare global {
   interface Window {
     /** Present in the Electron shell (preload bridge): native file dialogs. */
-    luckygraphNative?: {
-      openDialog(o: { title?: string; defaultPath?: string; filters?: { name: string; extensions: string[] }[]; folders?: boolean }): Promise<string | null>;
-      saveDialog(o: { title?: string; defaultPath?: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
-    };
+    luckygraphNative?: NativeBridge;
     /** Test and debugging handle. */
     __luckygraph?: { store: EditorStore; getDoc(): GraphDoc };
   }

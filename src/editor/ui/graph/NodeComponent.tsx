@@ -1,8 +1,8 @@
 /** A graph node in the Rete view: title, state badge, progress, typed sockets, output thumbnail. */
 import { Presets, type RenderEmit } from 'rete-react-plugin';
 import { imageUrl } from '../api.ts';
-import { CATEGORY_COLORS, portColor } from '../lib/colors.ts';
-import { useStore } from '../store.ts';
+import { CATEGORY_COLORS } from '../lib/colors.ts';
+import { getStore, useStore } from '../store.ts';
 import type { GraphNode, Schemes } from './schemes.ts';
 
 const { RefSocket } = Presets.classic;
@@ -22,7 +22,7 @@ export function NodeComponent({ data, emit }: { data: GraphNode; emit: RenderEmi
     if (outs) {
       for (const [port, info] of Object.entries(outs.ports)) {
         if (info.image) {
-          thumb = imageUrl(id, port, { size: 'thumb', rev: outs.runId });
+          thumb = imageUrl(id, port, { size: 'thumb', rev: outs.rev });
           break;
         }
       }
@@ -61,7 +61,7 @@ export function NodeComponent({ data, emit }: { data: GraphNode; emit: RenderEmi
   }
   const open = () => {
     const first = entry && Object.keys(entry.outputs)[0];
-    if (first) import('../store.ts').then((m) => m.getStore().openViewer(id, first));
+    if (first) getStore().openViewer(id, first);
   };
   return (
     <div
@@ -99,7 +99,7 @@ export function NodeComponent({ data, emit }: { data: GraphNode; emit: RenderEmi
             out ? (
               <div className="lg-port out" key={key} title={`${key}: ${entry.outputs[key]?.type} — ${entry.outputs[key]?.doc}`}>
                 <span className="lg-port-name">{key}</span>
-                <RefSocket name="lg-socket-ref" side="output" socketKey={key} nodeId={id} emit={emit} payload={out.socket} data-testid={`socket-out-${id}-${key}`} />
+                <RefSocket name="lg-socket-ref" side="output" socketKey={key} nodeId={id} emit={emit as never} payload={out.socket} data-testid={`socket-out-${id}-${key}`} />
               </div>
             ) : null,
           )}
@@ -107,7 +107,7 @@ export function NodeComponent({ data, emit }: { data: GraphNode; emit: RenderEmi
           Object.entries(data.inputs).map(([key, inp]) =>
             inp ? (
               <div className="lg-port in" key={key} title={`${key}: ${entry.inputs[key]?.type}${entry.inputs[key]?.optional ? ' (optional)' : ''} — ${entry.inputs[key]?.doc}`}>
-                <RefSocket name="lg-socket-ref" side="input" socketKey={key} nodeId={id} emit={emit} payload={inp.socket} data-testid={`socket-in-${id}-${key}`} />
+                <RefSocket name="lg-socket-ref" side="input" socketKey={key} nodeId={id} emit={emit as never} payload={inp.socket} data-testid={`socket-in-${id}-${key}`} />
                 <span className="lg-port-name">
                   {key}
                   {entry.inputs[key]?.optional ? '?' : ''}
@@ -125,5 +125,3 @@ export function NodeComponent({ data, emit }: { data: GraphNode; emit: RenderEmi
     </div>
   );
 }
-
-export { portColor };

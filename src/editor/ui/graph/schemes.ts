@@ -34,7 +34,11 @@ export class GraphNode extends ClassicPreset.Node {
   }
 }
 
-export class GraphConnection extends ClassicPreset.Connection<GraphNode, GraphNode> {}
+/**
+ * Typed over the base node class: Rete's Connection is contravariant in its node types (keyof …['outputs']),
+ * so a Connection<GraphNode, GraphNode> would not satisfy the plugins' ClassicScheme.
+ */
+export class GraphConnection extends ClassicPreset.Connection<ClassicPreset.Node, ClassicPreset.Node> {}
 
 export type Schemes = GetSchemes<GraphNode, GraphConnection>;
 export type AreaExtra = ReactArea2D<Schemes>;

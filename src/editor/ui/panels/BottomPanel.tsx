@@ -76,7 +76,7 @@ function Overlay({ data, t }: { data: OutputData; t: { k: number } }) {
   return null;
 }
 
-function OutputView({ node, port, info, runId, stretch, frame, setFrame }: { node: string; port: string; info: OutputInfo; runId: number; stretch: Stretch; frame: number; setFrame: (f: number) => void }) {
+function OutputView({ node, port, info, rev, stretch, frame, setFrame }: { node: string; port: string; info: OutputInfo; rev: number; stretch: Stretch; frame: number; setFrame: (f: number) => void }) {
   const [data, setData] = useState<OutputData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const doc = useStore((s) => s.doc);
@@ -92,13 +92,13 @@ function OutputView({ node, port, info, runId, stretch, frame, setFrame }: { nod
     return () => {
       live = false;
     };
-  }, [node, port, runId]);
+  }, [node, port, rev]);
   if (error) return <div className="lg-issue error">{error}</div>;
   if (info.type === 'image' && info.image) {
     const im = info.image;
     return (
       <ZoomPan width={im.width} height={im.height} testid="viewer-image" toolbar={data?.kind === 'image' ? <span className="lg-stats">{im.width}×{im.height} · min {data.min.toFixed(0)} · max {data.max.toFixed(0)} · mean {data.mean.toFixed(0)}</span> : null}>
-        {() => <img src={imageUrl(node, port, { stretch, rev: runId })} width={im.width} height={im.height} draggable={false} data-testid="viewer-img" alt="" />}
+        {() => <img src={imageUrl(node, port, { stretch, rev })} width={im.width} height={im.height} draggable={false} data-testid="viewer-img" alt="" />}
       </ZoomPan>
     );
   }
@@ -116,7 +116,7 @@ function OutputView({ node, port, info, runId, stretch, frame, setFrame }: { nod
           </span>
         }
       >
-        {() => <img src={imageUrl(node, port, { stretch, frame, rev: runId })} width={im.width} height={im.height} draggable={false} data-testid="viewer-img" alt="" />}
+        {() => <img src={imageUrl(node, port, { stretch, frame, rev })} width={im.width} height={im.height} draggable={false} data-testid="viewer-img" alt="" />}
       </ZoomPan>
     );
   }
@@ -150,7 +150,7 @@ function OutputView({ node, port, info, runId, stretch, frame, setFrame }: { nod
         <ZoomPan width={w} height={h} testid="viewer-image" toolbar={<span className="lg-stats">{summary}</span>}>
           {(t) => (
             <>
-              {bg && <img src={imageUrl(bg.node, bg.port, { stretch, frame: bg.frame, rev: outputs[bg.node]?.runId })} width={w} height={h} draggable={false} data-testid="viewer-img" alt="" />}
+              {bg && <img src={imageUrl(bg.node, bg.port, { stretch, frame: bg.frame, rev: outputs[bg.node]?.rev })} width={w} height={h} draggable={false} data-testid="viewer-img" alt="" />}
               <Overlay data={data} t={t} />
             </>
           )}
@@ -163,7 +163,7 @@ function OutputView({ node, port, info, runId, stretch, frame, setFrame }: { nod
 }
 
 function Viewer() {
-  const s = useStore((st) => ({ viewer: st.viewer, outputs: st.outputs, nodes: st.doc.nodes }));
+  const s = useStore((st, sto) => ({ viewer: st.viewer, outputs: st.outputs, nodes: st.doc.nodes, stale: st.viewer ? sto.displayStatus(st.viewer.node).stale : false }));
   const [stretch, setStretch] = useState<Stretch>('percentile');
   const [frame, setFrame] = useState(0);
   const store = getStore();
@@ -193,6 +193,11 @@ function Viewer() {
           ))}
         </select>
         {info && <span className="lg-stats">{info.summary}</span>}
+        {info && s.stale && (
+          <span className="lg-issue warning" data-testid="viewer-stale" title="the node's parameters or inputs changed since this output was computed">
+            stale: from an earlier run
+          </span>
+        )}
         <span className="lg-spacer" />
         <label title="display stretch of 16-bit data">
           stretch{' '}
@@ -204,7 +209,7 @@ function Viewer() {
       </div>
       <div className="lg-viewer-body">
         {cur && info ? (
-          <OutputView node={cur.node} port={cur.port} info={info} runId={s.outputs[cur.node].runId} stretch={stretch} frame={frame} setFrame={setFrame} />
+          <OutputView node={cur.node} port={cur.port} info={info} rev={s.outputs[cur.node].rev} stretch={stretch} frame={frame} setFrame={setFrame} />
         ) : (
           <div className="lg-hint">{options.length ? 'Choose an output, double-click a node, or use “view” in the inspector.' : 'Run the graph to see its outputs here.'}</div>
         )}
@@ -284,8 +289,8 @@ function Compare() {
   }
   const w = infoA.width;
   const h = infoA.height;
-  const srcA = imageUrl(a.node, a.port, { stretch, rev: s.outputs[a.node].runId });
-  const srcB = imageUrl(b.node, b.port, { stretch, rev: s.outputs[b.node].runId });
+  const srcA = imageUrl(a.node, a.port, { stretch, rev: s.outputs[a.node].rev });
+  const srcB = imageUrl(b.node, b.port, { stretch, rev: s.outputs[b.node].rev });
   const blinkB = mode === 'blink' && showB;
   return (
     <div className="lg-viewer" data-testid="compare-view" data-mode={mode}>

@@ -86,7 +86,7 @@ export function ShiftHistogram({ histogram, failures }: { histogram: number[]; f
   const [ref, { w, h }] = useSize<HTMLDivElement>();
   const bins = [...histogram.map((c, i) => ({ label: `${i}`, c })), ...(failures ? [{ label: 'failed', c: failures }] : [])];
   const maxC = Math.max(1, ...bins.map((b) => b.c));
-  const bw = (w - M.l - M.r) / Math.max(1, bins.length);
+  const bw = Math.min(90, (w - M.l - M.r) / Math.max(1, bins.length));
   const y = (c: number) => M.t + (1 - c / maxC) * (h - M.t - M.b);
   return (
     <div className="lg-chart" ref={ref} data-testid="shift-histogram">

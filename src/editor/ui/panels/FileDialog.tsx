@@ -85,7 +85,8 @@ export function FileDialog() {
                 if (e.kind === 'file') store.closeDialog(join(listing.dir, e.name));
               }}
             >
-              <span>{e.kind === 'dir' ? '📁' : '📄'}</span> {e.name}
+              <span className={`lg-fd-icon ${e.kind}`} />
+              {e.name}
               {e.size !== undefined && <small>{e.size < 2 ** 20 ? `${(e.size / 1024).toFixed(1)} KiB` : `${(e.size / 2 ** 20).toFixed(1)} MiB`}</small>}
             </div>
           ))}

@@ -180,8 +180,8 @@ function ParamRow({ node, name, spec, value, issues }: { node: string; name: str
     <div className={`lg-param${value !== undefined ? ' set' : ''}${issues.some((i) => i.severity === 'error') ? ' has-error' : ''}`} data-testid={`paramrow-${name}`}>
       <label title={tooltip(name, spec)}>
         {name}
-        {spec.unit && <span className="lg-unit"> ({spec.unit})</span>}
         <span className="lg-help">?</span>
+        {spec.unit && <span className="lg-unit">{spec.unit}</span>}
       </label>
       <div className="lg-param-control">
         {control}
@@ -267,7 +267,7 @@ export function Inspector() {
       {nodeIssues
         .filter((i) => !i.param)
         .map((i, k) => (
-          <div key={k} className={`lg-issue ${i.severity}`} data-testid="node-issue">
+          <div key={k} className={`lg-issue ${i.severity}`} data-testid="inspector-node-issue">
             {i.message}
           </div>
         ))}

@@ -43,7 +43,9 @@ export function Toolbar() {
     connected: st.connected,
   }));
   const running = s.run.state === 'running' || s.run.state === 'starting';
-  const title = s.filePath ?? (s.source ? `${s.source.split('/').pop()} — untitled copy` : 'untitled');
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const title = s.filePath ? base(s.filePath) : s.source ? `${base(s.source)} — untitled copy` : 'untitled';
+  const folder = s.filePath ? s.filePath.slice(0, s.filePath.lastIndexOf('/') + 1) : '';
   let runText = '';
   switch (s.run.state) {
     case 'starting':
@@ -141,7 +143,8 @@ export function Toolbar() {
       {!s.connected && <span className="lg-offline" title="The event stream from the server is disconnected">● offline</span>}
       <span className="lg-file" data-testid="file-name" title={s.filePath ?? s.source ?? ''}>
         {s.dirty ? '• ' : ''}
-        {title}
+        <b>{title}</b>
+        {folder && <span className="lg-file-dir"> — {folder}</span>}
       </span>
     </header>
   );

@@ -1,0 +1,2 @@
+/** Modules Vite resolves for the editor UI. */
+declare module '*.css';
