@@ -4,11 +4,13 @@
 // scratch) in one linear memory above `heapBase()` with a bump allocator and passes byte
 // offsets. Nothing here allocates. All images are float32, row-major, channels interleaved.
 //
-// Numerics: the separable blur, the Laplacian and the first-pass helpers evaluate exactly the
-// same float64 operations, in the same order, as the TypeScript reference (src/image/*.ts), so
-// their results are bit-identical; only the lane width differs (f64x2). The NCC cross term is
-// the one deliberate exception: products and per-row partial sums in f32x4, rows accumulated in
-// float64 (agreement with the reference ~1e-7, see tests/perf).
+// Numerics: the separable blur, the Laplacian and the first pass evaluate exactly the same
+// float64 operations, in the same order, as the TypeScript reference (src/image/*.ts,
+// src/runtime/frame-store.ts), so their results are bit-identical; only the lane width differs
+// (f64x2). nccMap64 (the default) forms the same exact float64 products as the reference and
+// differs only in the order of the float64 summation (≈1e-16 relative, invisible after rounding
+// to float32 in practice). nccMap is the faster float32 variant: products and per-row partial sums
+// in f32x4, rows accumulated in float64 (agreement ~1e-7). See tests/perf.
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -198,7 +200,7 @@ export function laplacian(src: usize, dst: usize, w: i32, h: i32, C: i32): void 
 }
 
 // ---------------------------------------------------------------------------------------------
-// TM_CCORR_NORMED (reference: nccMap)
+// TM_CCORR_NORMED (reference: nccMap), float32 cross term
 //
 // I   : f32[Hw · Ww] window (+ 3 readable floats after it; their values only reach discarded lanes)
 // T   : f32[Ht · Wt] template
@@ -405,4 +407,146 @@ export function nccMap64(
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The frame store's per-frame first pass, fused (reference: src/runtime/frame-store.ts):
+//   m  = stored mono as float (8-bit samples × 256, 16-bit as they are)
+//   Σb = Σ_{m > cutoff} m                         (sequential float64; returned)
+//   G  = quantise16(gaussianBlur(m, ksize))        (clamp to [0, 65535], Math.round = half up)
+//   L  = min(255, roundHalfEven(|laplacian3x3(decimate2(G))| / 256))
+//
+// src  : u8[P] (bps = 1) or u16[P] (bps = 2), P = w · h
+// fbuf : f32[P], gbuf : f32[P], half : f32[P2], lap : f32[P2]  scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
+// g    : u16[P] out, l8 : u8[P2] out; blur tables as for blurSep (C = 1, kx = ky)
+export function firstPass(
+  src: usize, bps: i32, w: i32, h: i32, thr: i32,
+  kx: usize, rx: i32, xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
+  fbuf: usize, gbuf: usize, g: usize, half: usize, lap: usize, l8: usize,
+): f64 {
+  // thr = the smallest integer sample value above the cut-off (samples are integers, so
+  // m > cutoff ⇔ m ≥ thr); the sum of integers < 2^53 is exact in any order, hence equal to the
+  // reference's sequential float64 sum. Lanes sum in i32 for at most 4096 samples (< 2^31).
+  const P = w * h;
+  let sum: i64 = 0;
+  const thrV = i32x4.splat(thr);
+  let k = 0;
+  if (bps == 1) {
+    while (k + 16 <= P) {
+      const end = min(P & ~15, k + 4096);
+      let acc = i32x4.splat(0);
+      for (; k < end; k += 16) {
+        const b = v128.load(src + <usize>k);
+        const lo = i16x8.extend_low_i8x16_u(b);
+        const hi = i16x8.extend_high_i8x16_u(b);
+        const o = fbuf + (<usize>k << 2);
+        let x = i32x4.shl(i32x4.extend_low_i16x8_u(lo), 8);
+        v128.store(o, f32x4.convert_i32x4_s(x));
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+        x = i32x4.shl(i32x4.extend_high_i16x8_u(lo), 8);
+        v128.store(o, f32x4.convert_i32x4_s(x), 16);
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+        x = i32x4.shl(i32x4.extend_low_i16x8_u(hi), 8);
+        v128.store(o, f32x4.convert_i32x4_s(x), 32);
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+        x = i32x4.shl(i32x4.extend_high_i16x8_u(hi), 8);
+        v128.store(o, f32x4.convert_i32x4_s(x), 48);
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+      }
+      sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
+        <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
+    }
+    for (; k < P; k++) {
+      const v = <i32>load<u8>(src + <usize>k) << 8;
+      store<f32>(fbuf + (<usize>k << 2), <f32>v);
+      if (v >= thr) sum += v;
+    }
+  } else {
+    while (k + 8 <= P) {
+      const end = min(P & ~7, k + 4096);
+      let acc = i32x4.splat(0);
+      for (; k < end; k += 8) {
+        const b = v128.load(src + (<usize>k << 1));
+        const o = fbuf + (<usize>k << 2);
+        let x = i32x4.extend_low_i16x8_u(b);
+        v128.store(o, f32x4.convert_i32x4_s(x));
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+        x = i32x4.extend_high_i16x8_u(b);
+        v128.store(o, f32x4.convert_i32x4_s(x), 16);
+        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+      }
+      sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
+        <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
+    }
+    for (; k < P; k++) {
+      const v = <i32>load<u16>(src + (<usize>k << 1));
+      store<f32>(fbuf + (<usize>k << 2), <f32>v);
+      if (v >= thr) sum += v;
+    }
+  }
+  blurSep(fbuf, gbuf, w, h, 1, kx, rx, kx, rx, xsrc, ytab, ring, pad, rowp);
+  // quantise16: clamp to [0, 65535], Math.round (ties up). In f32, v − floor(v) is exact for
+  // v ≥ 0, so floor(v) + (v − floor(v) ≥ 0.5) is Math.round; negatives, NaN (→ 0) and values
+  // above 65535 are handled by the saturating conversions.
+  const half4 = f32x4.splat(0.5);
+  const one4 = f32x4.splat(1);
+  k = 0;
+  for (; k + 8 <= P; k += 8) {
+    const p = gbuf + (<usize>k << 2);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const f0 = f32x4.floor(v0);
+    const f1 = f32x4.floor(v1);
+    const r0 = f32x4.add(f0, v128.and(one4, f32x4.ge(f32x4.sub(v0, f0), half4)));
+    const r1 = f32x4.add(f1, v128.and(one4, f32x4.ge(f32x4.sub(v1, f1), half4)));
+    v128.store(g + (<usize>k << 1),
+      i16x8.narrow_i32x4_u(i32x4.trunc_sat_f32x4_s(r0), i32x4.trunc_sat_f32x4_s(r1)));
+  }
+  for (; k < P; k++) {
+    const v = <f64>load<f32>(gbuf + (<usize>k << 2));
+    let q: u32 = 0;
+    if (v <= 0) q = 0;
+    else if (v >= 65535) q = 65535;
+    else if (v == v) {
+      const f = Math.floor(v);
+      q = <u32>(v - f >= 0.5 ? f + 1 : f); // Math.round (ties up)
+    }
+    store<u16>(g + (<usize>k << 1), <u16>q);
+  }
+  const w2 = (w + 1) >> 1;
+  const h2 = (h + 1) >> 1;
+  let o: usize = half;
+  for (let y = 0; y < h; y += 2) {
+    const rb = g + (<usize>(y * w) << 1);
+    for (let x = 0; x < w; x += 2) {
+      store<f32>(o, <f32>load<u16>(rb + (<usize>x << 1)));
+      o += 4;
+    }
+  }
+  laplacian(half, lap, w2, h2, 1);
+  // L = min(255, roundHalfEven(|lap| / 256)): the division by 256 is exact, nearest is half-even
+  const P2 = w2 * h2;
+  const inv = f32x4.splat(1.0 / 256);
+  const cap = f32x4.splat(255);
+  k = 0;
+  for (; k + 16 <= P2; k += 16) {
+    const p = lap + (<usize>k << 2);
+    const q0 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p)), inv)), cap));
+    const q1 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 16)), inv)), cap));
+    const q2 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 32)), inv)), cap));
+    const q3 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 48)), inv)), cap));
+    v128.store(l8 + <usize>k, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  }
+  for (; k < P2; k++) {
+    const v = Math.abs(<f64>load<f32>(lap + (<usize>k << 2))) / 256;
+    let q: u32;
+    if (v >= 255) q = 255;
+    else {
+      const f = Math.floor(v);
+      const r = v - f;
+      q = <u32>(r > 0.5 ? f + 1 : r < 0.5 ? f : (<u32>f & 1) == 0 ? f : f + 1);
+    }
+    store<u8>(l8 + <usize>k, <u8>q);
+  }
+  return <f64>sum;
 }

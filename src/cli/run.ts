@@ -16,6 +16,7 @@ import { availableMemory } from '../runtime/memory.js';
 import { parseArgs } from './args.js';
 import { UsageError } from './info.js';
 import { progressPrinter } from './progress.js';
+import { enableWasmKernels } from '../image/wasm/node.js';
 
 function parseLevel(v: string | undefined): 'auto' | BufferingLevel {
   if (v === undefined || v === 'auto') return 'auto';
@@ -39,6 +40,7 @@ interface JobSummary {
 }
 
 export async function runCommand(args: string[], out: (s: string) => void): Promise<number> {
+  enableWasmKernels();
   const a = parseArgs(args, ['input', 'out', 'set', 'buffering', 'cache-dir'], ['json']);
   if (a.positional.length !== 1) throw new UsageError('run needs exactly one graph file');
   const graphPath = a.positional[0];

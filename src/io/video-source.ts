@@ -94,6 +94,10 @@ class VideoSource implements FrameSource {
   private spoolDir: string | null = null;
   private spool: FileHandle | null = null;
   private spooling: Promise<void> | null = null;
+  /** Frames written to the spool so far; readers of later frames wait for them (decoding overlaps work). */
+  private spooled = 0;
+  private waiters: { index: number; resolve: () => void }[] = [];
+  private spoolError: unknown = null;
   private readonly frameBytes: number;
 
   constructor(readonly info: FrameSourceInfo, private ffmpeg: string, private pixFmt: string) {
@@ -150,29 +154,58 @@ class VideoSource implements FrameSource {
         const base = process.env.LUCKYGRAPH_SPOOL_DIR || tmpdir();
         this.spoolDir = mkdtempSync(join(base, 'luckygraph-video-'));
         const fh = await open(join(this.spoolDir, 'frames.raw'), 'w+');
-        const n = await this.decode(async (i, buf) => { await fh.write(buf, 0, buf.length, i * this.frameBytes); });
-        if (n < this.info.frameCount) {
-          this.info.warnings.push(`decoded ${n} frames, the container said ${this.info.frameCount}; using ${n}`);
-          this.info.frameCount = n;
-        }
         this.spool = fh;
+        try {
+          const n = await this.decode(async (i, buf) => {
+            await fh.write(buf, 0, buf.length, i * this.frameBytes);
+            this.spooled = i + 1;
+            this.wake();
+          });
+          if (n < this.info.frameCount) {
+            this.info.warnings.push(`decoded ${n} frames, the container said ${this.info.frameCount}; using ${n}`);
+            this.info.frameCount = n;
+          }
+          this.spooled = Math.max(this.spooled, n);
+        } catch (e) {
+          this.spoolError = e;
+          throw e;
+        } finally {
+          this.wake(true);
+        }
       })();
+      this.spooling.catch(() => { /* reported to readers */ });
     }
     return this.spooling;
+  }
+
+  private wake(all = false): void {
+    const keep: typeof this.waiters = [];
+    for (const w of this.waiters) (all || w.index < this.spooled ? w.resolve() : keep.push(w));
+    this.waiters = keep;
+  }
+
+  /** Resolves once frame `index` is in the spool (the decoder runs ahead in the background). */
+  private async spooledFrame(index: number): Promise<void> {
+    const done = this.ensureSpool();
+    if (index >= this.spooled) await new Promise<void>((resolve) => this.waiters.push({ index, resolve }));
+    if (this.spoolError) { await done; }
+    if (index >= this.spooled) {
+      await done;
+      throw new InputError(this.info.path, `frame ${index} is beyond the ${this.spooled} decoded frames`);
+    }
   }
 
   async read(index: number): Promise<RawFrame> {
     if (!Number.isInteger(index) || index < 0 || index >= this.info.frameCount) {
       throw new InputError(this.info.path, `frame ${index} out of range 0..${this.info.frameCount - 1}`);
     }
-    await this.ensureSpool();
+    await this.spooledFrame(index);
     const buf = Buffer.allocUnsafe(this.frameBytes);
     await this.spool!.read(buf, 0, this.frameBytes, index * this.frameBytes);
     return this.wrap(index, buf);
   }
 
   async *frames(start = 0, end = this.info.frameCount): AsyncIterable<RawFrame> {
-    await this.ensureSpool();
     for (let i = start; i < Math.min(end, this.info.frameCount); i++) yield await this.read(i);
   }
 

@@ -20,6 +20,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
 import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
 import { getKernels } from '../image/kernels.js';
+import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
 
 export type BufferingLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -128,9 +129,9 @@ export class FrameSet {
   }
 
   private storedToImage(s: Stored, channels: 1 | 3): Image {
-    const out = new Float32Array(s.length);
-    if (s instanceof Uint8Array) for (let k = 0; k < s.length; k++) out[k] = s[k] * 256;
-    else for (let k = 0; k < s.length; k++) out[k] = s[k];
+    let out: Float32Array;
+    if (s instanceof Uint8Array) { out = new Float32Array(s.length); for (let k = 0; k < s.length; k++) out[k] = s[k] * 256; }
+    else out = new Float32Array(s);
     return { width: this.width, height: this.height, channels, data: out };
   }
 
@@ -170,23 +171,37 @@ export class FrameSet {
   blurred(i: number): Promise<Image> {
     this.check(i);
     return this.memo('G', i, async () => {
-      const kept = this.keepG[i];
-      const out = new Float32Array(this.width * this.height);
-      if (kept) {
-        for (let k = 0; k < kept.length; k++) out[k] = kept[k];
+      const g = (await this.firstPass(i)).g;
+      return { width: this.width, height: this.height, channels: 1 as const, data: new Float32Array(g) };
+    });
+  }
+
+  /**
+   * The first pass of a frame: G_i as stored (16 bit), b_i, and — from the fused WebAssembly pass —
+   * L_i on the way. No float copy of G is made unless someone asks for `blurred(i)`.
+   */
+  private firstPass(i: number): Promise<{ g: Uint16Array; l: LaplacianFrame | null }> {
+    const kept = this.keepG[i];
+    if (kept) return Promise.resolve({ g: kept, l: null });
+    return this.memo('FP', i, async () => {
+      let g: Uint16Array;
+      let l: LaplacianFrame | null = null;
+      if (wasmKernelsEnabled()) {
+        // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
+        const r = wasmFirstPass({ data: await this.monoStored(i), width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff });
+        if (!r) throw new Error('WebAssembly first pass unavailable');
+        g = r.g;
+        l = { width: r.lWidth, height: r.lHeight, data: r.l };
+        if (this.bright[i] === undefined) this.bright[i] = r.brightness;
       } else {
         const m = await this.mono(i);
-        this.stats.blurs++;
-        const g = getKernels().gaussianBlur(m, this.noise).data;
         // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
-        for (let k = 0; k < g.length; k++) {
-          const v = g[k];
-          out[k] = v > 0 ? (v < 65535 ? Math.floor(v + 0.5) : 65535) : 0;
-        }
-        if (this.level >= 2) this.keepG[i] = Uint16Array.from(out);
+        g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
         if (this.bright[i] === undefined) this.bright[i] = brightnessOf(m.data, this.options.blackCutoff);
       }
-      return { width: this.width, height: this.height, channels: 1 as const, data: out };
+      this.stats.blurs++;
+      if (this.level >= 2) this.keepG[i] = g;
+      return { g, l };
     });
   }
 
@@ -196,19 +211,9 @@ export class FrameSet {
     const kept = this.keepL[i];
     if (kept) return Promise.resolve(kept);
     return this.memo('L', i, async () => {
-      const g = await this.blurred(i);
-      const k = getKernels();
-      const lap = k.laplacian3x3(k.decimate2(g));
+      const fp = await this.firstPass(i);
       this.stats.laplacians++;
-      const d = lap.data;
-      const out = new Uint8Array(d.length);
-      for (let p = 0; p < d.length; p++) {
-        const v = Math.abs(d[p]) / 256;
-        if (v >= 255) { out[p] = 255; continue; }
-        const f = Math.floor(v), r = v - f;
-        out[p] = r > 0.5 || (r === 0.5 && (f & 1) === 1) ? f + 1 : f; // round half to even
-      }
-      const l = { width: lap.width, height: lap.height, data: out };
+      const l = fp.l ?? laplacianOf(new Float32Array(fp.g), this.width, this.height);
       if (this.level >= 1) this.keepL[i] = l;
       return l;
     });
@@ -243,6 +248,20 @@ export class FrameSet {
     this.last.clear();
     await this.source.close();
   }
+}
+
+function laplacianOf(g: Float32Array, width: number, height: number): LaplacianFrame {
+  const k = getKernels();
+  const lap = k.laplacian3x3(k.decimate2({ width, height, channels: 1, data: g }));
+  const d = lap.data;
+  const out = new Uint8Array(d.length);
+  for (let p = 0; p < d.length; p++) {
+    const v = Math.abs(d[p]) / 256;
+    if (v >= 255) { out[p] = 255; continue; }
+    const f = Math.floor(v), r = v - f;
+    out[p] = r > 0.5 || (r === 0.5 && (f & 1) === 1) ? f + 1 : f; // round half to even
+  }
+  return { width: lap.width, height: lap.height, data: out };
 }
 
 function brightnessOf(m: Float32Array, cutoff: number): number {

@@ -10,6 +10,7 @@ import { validateGraph } from '../../graph/validate.ts';
 import { topologicalOrder } from '../../graph/topology.ts';
 import { parseRef } from '../../graph/util.ts';
 import { createRegistry } from '../../nodes/index.ts';
+import { enableWasmKernels } from '../../image/wasm/node.ts';
 import { runGraph, checkedParams } from '../../runtime/executor.ts';
 import { ResultCache, type Outputs } from '../../runtime/result-cache.ts';
 import { computeSignatures } from '../../runtime/signature.ts';
@@ -88,6 +89,7 @@ export class EditorSession {
   private readonly store = new Map<string, StoredOutput>();
 
   constructor(options: SessionOptions = {}) {
+    enableWasmKernels();
     this.registry = options.registry ?? editorRegistry(createRegistry());
     this.cache = new ResultCache({
       budgetBytes: options.cacheBytes ?? Math.floor(availableMemory() * 0.25),

@@ -12,8 +12,10 @@
  * Agreement with `referenceKernels` (tests/perf):
  *  - gaussianBlur, gaussianBlurSigma, blurStrided, laplacian3x3: bit-identical (same float64
  *    operations in the same order, two lanes at a time);
- *  - nccMap: |Δ| ≲ 1e-7 (f32 products and row sums, float64 across rows; the template and window
- *    energies are computed exactly as the reference does).
+ *  - nccMap: float64 products and sums like the reference, only the summation order differs
+ *    (≈1e-16 relative), so the float32 maps are identical in practice (tests: 0 differing samples;
+ *    bound enforced ≤ 1e-6). `nccMap(w, t, 'f32')` is the faster f32x4 variant (|Δ| ≲ 1e-7).
+ *    The template and window energies are computed exactly as the reference does.
  */
 import { createImage, requireMono, type Image, type Plane } from '../image.ts';
 import { gaussianKernel, gaussianKernelSigma } from '../blur.ts';
@@ -35,10 +37,24 @@ export interface KernelExports {
     I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number,
     I64: number, T64: number,
   ): void;
+  firstPass(
+    src: number, bps: number, w: number, h: number, thr: number,
+    kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
+    fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number,
+  ): number;
 }
 
 const PAGE = 65536;
-const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'laplacian', 'nccMap', 'nccMap64'];
+
+/** The wasm memory could not grow (too large an image for a 32-bit memory, or out of memory). */
+export class WasmMemoryError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WasmMemoryError';
+  }
+}
+
+const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'laplacian', 'nccMap', 'nccMap64', 'firstPass'];
 
 /** True when this engine can compile WebAssembly SIMD (v128). */
 export function wasmSimdSupported(): boolean {
@@ -92,7 +108,14 @@ export class WasmKernelInstance {
     const p = this.top;
     this.top = align(p + bytes + 16, 16);
     const have = this.exports.memory.buffer.byteLength;
-    if (this.top > have) this.exports.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top > have) {
+      try {
+        this.exports.memory.grow(Math.ceil((this.top - have) / PAGE));
+      } catch (e) {
+        this.top = p;
+        throw new WasmMemoryError(`kernels.wasm: cannot grow the memory to ${this.top + bytes} bytes (${(e as Error).message})`);
+      }
+    }
     return p;
   }
 
@@ -103,7 +126,7 @@ export class WasmKernelInstance {
   f64(ptr: number, n: number): Float64Array {
     return new Float64Array(this.exports.memory.buffer, ptr, n);
   }
-  /** A new Float32Array with a copy of n floats at ptr (`new` + `set`: `slice()` on a view of wasm memory is ~30× slower in V8). */
+  /** A new Float32Array (owned by the caller) with a copy of n floats at ptr. */
   copyF32(ptr: number, n: number): Float32Array {
     const out = new Float32Array(n);
     out.set(this.f32(ptr, n));
@@ -137,23 +160,12 @@ export class WasmKernelInstance {
   /** Allocates and fills the blur tables and scratch for a w×h×C image (call after reset). */
   blurSetup(w: number, h: number, C: number, k: Float64Array): BlurSetup {
     if (k.length % 2 === 0) throw new Error('separable kernels must have odd length');
-    const r = (k.length - 1) >> 1;
-    const rowLen = w * C;
-    const kp = this.alloc((r + 1) * 8);
-    const xsrc = this.alloc(2 * r * 4);
-    const ytab = this.alloc((h + 2 * r) * 4);
-    const ring = this.alloc((2 * r + 1) * rowLen * 4);
-    const pad = this.alloc((w + 2 * r) * C * 4);
-    const rowp = this.alloc(2 * r * 4);
-    this.f64(kp, r + 1).set(k.subarray(0, r + 1));
-    const xs = this.i32(xsrc, 2 * r);
-    for (let j = 0; j < r; j++) {
-      xs[j] = reflect101(j - r, w) * C;
-      xs[r + j] = reflect101(w + j, w) * C;
-    }
-    const yt = this.i32(ytab, h + 2 * r);
-    for (let y = 0; y < h + 2 * r; y++) yt[y] = reflect101(y - r, h);
-    return { kp, r, xsrc, ytab, ring, pad, rowp };
+    const start = this.top;
+    const t = blurTables(new Layout(start), w, h, C, k);
+    this.alloc(t.end - start);
+    const buf = this.exports.memory.buffer;
+    for (const tb of t.tables) new Uint8Array(buf, tb.offset, tb.data.length).set(tb.data);
+    return t;
   }
 
   runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup): void {
@@ -219,6 +231,36 @@ export class WasmKernelInstance {
   }
 
   /**
+   * The frame store's first pass for one mono frame, fused: brightness b, the blurred frame G
+   * (uint16, as stored) and the Laplacian L of decimated G (uint8, as stored), bit-identical with
+   * frame-store.ts (storedToImage → brightnessOf, gaussianBlur → quantise16, decimate2 →
+   * laplacian3x3 → |·|/256 rounded half-even, clipped at 255). `out` may supply the result arrays
+   * (e.g. views on SharedArrayBuffers); otherwise new ones are allocated.
+   */
+  firstPass(job: FirstPassInput, out?: { g?: Uint16Array; l?: Uint8Array }): FirstPassOutput {
+    const plan = planFirstPass(this.base, job);
+    const g = out?.g ?? new Uint16Array(plan.g.length);
+    const l = out?.l ?? new Uint8Array(plan.l.length);
+    if (g.length !== plan.g.length || l.length !== plan.l.length) throw new Error('firstPass: output arrays have the wrong size');
+    const sum = this.runPlan(plan, job.data);
+    g.set(this.u16(plan.g.offset, plan.g.length));
+    l.set(this.u8(plan.l.offset, plan.l.length));
+    return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: sum / plan.samples + 1e-10 };
+  }
+
+  /** Grows the memory to `bytes`, writes the plan's tables and the input, runs the export. */
+  runPlan(plan: CallPlan, input: Uint8Array | Uint16Array): number {
+    this.reset();
+    this.alloc(plan.bytes - this.base);
+    const buf = this.exports.memory.buffer;
+    for (const t of plan.tables) new Uint8Array(buf, t.offset, t.data.length).set(t.data);
+    if (input.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, plan.inputOffset, input.length).set(input);
+    else new Uint16Array(buf, plan.inputOffset, input.length).set(input);
+    const fn = this.exports[plan.fn] as (...a: number[]) => number;
+    return fn(...plan.args);
+  }
+
+  /**
    * TM_CCORR_NORMED. `precision` 'f64' (default): float64 products and sums like the reference
    * (maps identical after rounding to float32 except within ~1e-16 of a rounding boundary);
    * 'f32': f32x4 products and row sums, float64 across rows (~2× faster, |Δ| ≲ 1e-7).
@@ -247,6 +289,30 @@ export class WasmKernelInstance {
     else this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
     return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
   }
+}
+
+/** Input of the fused per-frame first pass (see `WasmKernelInstance.firstPass`). */
+export interface FirstPassInput {
+  /** The stored mono frame: 8-bit samples (value = byte × 256) or 16-bit samples, w·h, row-major. */
+  readonly data: Uint8Array | Uint16Array;
+  readonly width: number;
+  readonly height: number;
+  /** Gaussian kernel size of the noise blur (odd). */
+  readonly noise: number;
+  /** Black cut-off of the brightness scalar (16-bit scale). */
+  readonly blackCutoff: number;
+}
+
+/** Output of the first pass: exactly what the frame store computes and stores for a frame. */
+export interface FirstPassOutput {
+  /** G = quantise16(gaussianBlur(m, noise)) (clamp, Math.round), w·h. */
+  g: Uint16Array;
+  /** L = min(255, roundHalfEven(|laplacian3x3(decimate2(G))| / 256)), ⌈w/2⌉·⌈h/2⌉. */
+  l: Uint8Array;
+  lWidth: number;
+  lHeight: number;
+  /** b = Σ_{m > cutoff} m / (w·h) + 1e-10. */
+  brightness: number;
 }
 
 /** Scratch of one blur call (byte offsets). */
@@ -293,15 +359,156 @@ export const WASM_KERNEL_NAMES = [
   'gaussianBlur', 'gaussianBlurSigma', 'laplacian3x3', 'blurStrided', 'nccMap',
 ] as const satisfies readonly (keyof Kernels)[];
 
-/** `{ ...referenceKernels, <the wasm ones> }` bound to one instance. */
-export function createWasmKernels(w: WasmKernelInstance): Kernels {
+/**
+ * Wraps a wasm kernel so that a `WasmMemoryError` (memory cannot grow) falls back to the reference
+ * kernel; `onFallback` is told why (e.g. to warn once).
+ */
+export function withFallback<A extends unknown[], R>(
+  instance: () => WasmKernelInstance | null, fast: (w: WasmKernelInstance, ...a: A) => R, slow: (...a: A) => R,
+  onFallback?: (e: Error) => void,
+): (...a: A) => R {
+  return (...a: A): R => {
+    const w = instance();
+    if (w) {
+      try {
+        return fast(w, ...a);
+      } catch (e) {
+        if (!(e instanceof WasmMemoryError)) throw e;
+        onFallback?.(e);
+      }
+    }
+    return slow(...a);
+  };
+}
+
+/** `{ ...referenceKernels, <the wasm ones> }` for an instance getter (null → reference). */
+export function createWasmKernels(
+  instance: WasmKernelInstance | (() => WasmKernelInstance | null), onFallback?: (e: Error) => void,
+): Kernels {
+  const get = typeof instance === 'function' ? instance : () => instance;
+  const R = referenceKernels;
   return Object.freeze({
-    ...referenceKernels,
-    gaussianBlur: (img: Image, ksize: number) => w.gaussianBlur(img, ksize),
-    gaussianBlurSigma: (img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma),
-    laplacian3x3: (img: Image) => w.laplacian3x3(img),
-    blurStrided: (img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
-      w.blurStrided(img, y0, y1, x0, x1, step, ksize),
-    nccMap: (window: Plane, template: Plane) => w.nccMap(window, template),
+    ...R,
+    gaussianBlur: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlur(img, ksize), R.gaussianBlur, onFallback),
+    gaussianBlurSigma: withFallback(get, (w, img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma), R.gaussianBlurSigma, onFallback),
+    laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
+    blurStrided: withFallback(
+      get,
+      (w, img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
+        w.blurStrided(img, y0, y1, x0, x1, step, ksize),
+      R.blurStrided, onFallback,
+    ),
+    nccMap: withFallback(get, (w, window: Plane, template: Plane) => w.nccMap(window, template), R.nccMap, onFallback),
   });
+}
+
+// ---- call plans: the memory layout of a call, computed without an instance --------------------
+
+/** Bump allocator over byte offsets (the layout rule shared by instances and worker plans). */
+export class Layout {
+  private top: number;
+  constructor(readonly base: number) {
+    this.top = base;
+  }
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top = align(p + bytes + 16, 16);
+    return p;
+  }
+  get end(): number {
+    return this.top;
+  }
+}
+
+/**
+ * Everything needed to run one export call on a fresh or reused instance: grow the memory to
+ * `bytes`, copy `tables` and the input (at `inputOffset`), call `fn(...args)`, read the outputs.
+ * Plain data (structured-cloneable), so a worker can execute it without any TypeScript.
+ */
+export interface CallPlan {
+  readonly fn: 'firstPass';
+  readonly bytes: number;
+  readonly tables: readonly { readonly offset: number; readonly data: Uint8Array }[];
+  readonly inputOffset: number;
+  readonly args: readonly number[];
+}
+
+export interface FirstPassPlan extends CallPlan {
+  /** u16 samples of G. */
+  readonly g: { readonly offset: number; readonly length: number };
+  /** u8 samples of L. */
+  readonly l: { readonly offset: number; readonly length: number };
+  readonly lWidth: number;
+  readonly lHeight: number;
+  /** w·h (the brightness divisor). */
+  readonly samples: number;
+}
+
+/** Blur tables as bytes, allocated in `lay` (same content as `WasmKernelInstance.blurSetup`). */
+function blurTables(lay: Layout, w: number, h: number, C: number, k: Float64Array) {
+  const r = (k.length - 1) >> 1;
+  const rowLen = w * C;
+  const kp = lay.alloc((r + 1) * 8);
+  const xsrc = lay.alloc(2 * r * 4);
+  const ytab = lay.alloc((h + 2 * r) * 4);
+  const ring = lay.alloc((2 * r + 1) * rowLen * 4);
+  const pad = lay.alloc((w + 2 * r) * C * 4);
+  const rowp = lay.alloc(2 * r * 4);
+  const xs = new Int32Array(2 * r);
+  for (let j = 0; j < r; j++) {
+    xs[j] = reflect101(j - r, w) * C;
+    xs[r + j] = reflect101(w + j, w) * C;
+  }
+  const yt = new Int32Array(h + 2 * r);
+  for (let y = 0; y < h + 2 * r; y++) yt[y] = reflect101(y - r, h);
+  const tables = [
+    { offset: kp, data: new Uint8Array(Float64Array.from(k.subarray(0, r + 1)).buffer) },
+    { offset: xsrc, data: new Uint8Array(xs.buffer) },
+    { offset: ytab, data: new Uint8Array(yt.buffer) },
+  ];
+  return { kp, r, xsrc, ytab, ring, pad, rowp, tables, end: lay.end };
+}
+
+/** The layout of a `firstPass` call for `job` on an instance whose heap starts at `heapBase`. */
+export function planFirstPass(
+  heapBase: number,
+  job: {
+    readonly width: number; readonly height: number; readonly noise: number; readonly blackCutoff: number;
+    readonly data: { readonly length: number; readonly BYTES_PER_ELEMENT: number };
+  },
+): FirstPassPlan {
+  const { width: w, height: h, noise, blackCutoff, data } = job;
+  if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0) throw new Error(`firstPass: invalid size ${w}x${h}`);
+  const P = w * h;
+  if (data.length !== P) throw new Error(`firstPass: ${data.length} samples, expected ${P}`);
+  const bps = data.BYTES_PER_ELEMENT;
+  if (bps !== 1 && bps !== 2) throw new Error('firstPass: samples must be Uint8Array or Uint16Array');
+  const k = gaussianKernel(noise);
+  const w2 = (w + 1) >> 1;
+  const h2 = (h + 1) >> 1;
+  const P2 = w2 * h2;
+  const lay = new Layout(align(heapBase, 64));
+  const src = lay.alloc(P * bps);
+  const fbuf = lay.alloc(P * 4);
+  const gbuf = lay.alloc(P * 4);
+  const gp = lay.alloc(P * 2);
+  const half = lay.alloc(P2 * 4);
+  const lap = lay.alloc(P2 * 4);
+  const l8 = lay.alloc(P2);
+  const t = blurTables(lay, w, h, 1, k);
+  // samples are integers: m > cutoff ⇔ m ≥ thr
+  const thr = Number.isNaN(blackCutoff) ? 0x7fffffff
+    : Math.max(-0x80000000, Math.min(0x7fffffff, Math.floor(blackCutoff) + 1));
+  return {
+    fn: 'firstPass',
+    bytes: lay.end,
+    tables: t.tables,
+    inputOffset: src,
+    args: [src, bps, w, h, thr, t.kp, t.r, t.xsrc, t.ytab, t.ring, t.pad, t.rowp, fbuf, gbuf, gp, half, lap, l8],
+    g: { offset: gp, length: P },
+    l: { offset: l8, length: P2 },
+    lWidth: w2,
+    lHeight: h2,
+    samples: P,
+  };
 }

@@ -8,9 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Image, Plane } from '../image.ts';
-import { getKernels, referenceKernels, setKernels, type Kernels } from '../kernels.ts';
-import { wasmSimdSupported, WasmKernelInstance } from './module.ts';
+import { getKernels, setKernels, type Kernels } from '../kernels.ts';
+import { createWasmKernels, wasmSimdSupported, WasmKernelInstance } from './module.ts';
 
 /** Default location of the compiled module (next to this file). */
 export const WASM_PATH = fileURLToPath(new URL('./kernels.wasm', import.meta.url));
@@ -20,7 +19,6 @@ let warned = false;
 let lastError = '';
 
 function warnOnce(msg: string): void {
-  lastError = msg;
   if (warned) return;
   warned = true;
   process.emitWarning(msg, { code: 'LUCKYGRAPH_WASM' });
@@ -72,24 +70,18 @@ export function sharedWasmInstance(): WasmKernelInstance | null {
   return shared;
 }
 
-const ref = referenceKernels;
+let fallbackWarned = false;
 
 /**
  * `{ ...referenceKernels, gaussianBlur, gaussianBlurSigma, laplacian3x3, blurStrided, nccMap }`,
  * the five from WebAssembly SIMD. The module is loaded on the first call; when it is not
- * available these forward to the reference (after one warning), so this is always a valid `Kernels`.
+ * available (or its memory cannot grow for a huge image) these use the reference (after one
+ * warning), so this is always a valid `Kernels`.
  */
-export const wasmKernels: Kernels = Object.freeze({
-  ...referenceKernels,
-  gaussianBlur: (img: Image, ksize: number) =>
-    (sharedWasmInstance()?.gaussianBlur(img, ksize) ?? ref.gaussianBlur(img, ksize)),
-  gaussianBlurSigma: (img: Image, sigma: number) =>
-    (sharedWasmInstance()?.gaussianBlurSigma(img, sigma) ?? ref.gaussianBlurSigma(img, sigma)),
-  laplacian3x3: (img: Image) => (sharedWasmInstance()?.laplacian3x3(img) ?? ref.laplacian3x3(img)),
-  blurStrided: (img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
-    (sharedWasmInstance()?.blurStrided(img, y0, y1, x0, x1, step, ksize) ??
-      ref.blurStrided(img, y0, y1, x0, x1, step, ksize)),
-  nccMap: (window: Plane, template: Plane) => (sharedWasmInstance()?.nccMap(window, template) ?? ref.nccMap(window, template)),
+export const wasmKernels: Kernels = createWasmKernels(sharedWasmInstance, (e) => {
+  if (fallbackWarned) return;
+  fallbackWarned = true;
+  process.emitWarning(`luckygraph: ${e.message}; using the TypeScript kernel for such images`, { code: 'LUCKYGRAPH_WASM' });
 });
 
 /**

@@ -1,0 +1,272 @@
+/**
+ * Agreement of the WebAssembly SIMD kernels (src/image/wasm) with `referenceKernels`.
+ *
+ * Tolerances (what these tests enforce):
+ *  - gaussianBlur, gaussianBlurSigma, blurStrided, laplacian3x3: bit-identical (0 differing samples,
+ *    any size, 1 or 3 channels, integer or fractional or negative values);
+ *  - nccMap (default float64 cross term): max |Δ| ≤ 1e-6 and in practice 0 differing samples;
+ *    the 'f32' variant: max |Δ| ≤ 1e-5; identical argmax positions on textured data;
+ *  - firstPass: G, L and b bit-identical with the frame store (src/runtime/frame-store.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createImage, type Image } from '../../src/image/image.ts';
+import { getKernels, referenceKernels as R, setKernels } from '../../src/image/kernels.ts';
+import {
+  createWasmInstance, enableWasmKernels, loadWasmModule, wasmKernels as W, wasmKernelsEnabled, wasmLoadError,
+} from '../../src/image/wasm/node.ts';
+import { WasmKernelInstance, WasmMemoryError, createWasmKernels, wasmSimdSupported, withFallback } from '../../src/image/wasm/module.ts';
+import { randomImage } from '../image/helpers.ts';
+import { compare, ensureWasmBuilt, randomFloatImage, texture } from './setup.ts';
+
+let inst: WasmKernelInstance;
+
+beforeAll(() => {
+  ensureWasmBuilt();
+  const i = createWasmInstance();
+  if (!i) throw new Error(`kernels.wasm did not load: ${wasmLoadError()}`);
+  inst = i;
+});
+
+const SIZES: [number, number][] = [
+  [1, 1], [1, 7], [7, 1], [2, 3], [3, 2], [5, 7], [6, 4], [17, 13], [33, 29], [101, 3], [3, 101], [127, 61],
+];
+
+function images(): { name: string; img: Image }[] {
+  const out: { name: string; img: Image }[] = [];
+  let seed = 1;
+  for (const [w, h] of SIZES) {
+    for (const C of [1, 3] as const) {
+      out.push({ name: `${w}x${h}x${C} int`, img: randomImage(w, h, seed++, C) });
+      out.push({ name: `${w}x${h}x${C} float±`, img: randomFloatImage(w, h, seed++, C, -1000, 70000) });
+    }
+  }
+  return out;
+}
+
+function expectIdentical(a: Image, b: Image, what: string): void {
+  expect([b.width, b.height, b.channels], what).toEqual([a.width, a.height, a.channels]);
+  const c = compare(a.data, b.data);
+  expect(c, what).toEqual({ differ: 0, maxAbs: 0 });
+}
+
+describe('wasm module', () => {
+  it('is available on this engine (SIMD) and exports the kernels', () => {
+    expect(wasmSimdSupported()).toBe(true);
+    expect(loadWasmModule()).not.toBeNull();
+    expect(inst.memoryBytes).toBeGreaterThan(0);
+  });
+  it('a missing file gives null and a reason, not an exception', () => {
+    expect(loadWasmModule('/nonexistent/kernels.wasm')).toBeNull();
+    expect(wasmLoadError()).toMatch(/missing/);
+  });
+  it('enableWasmKernels installs wasmKernels (and the reference can be restored)', () => {
+    const before = getKernels();
+    try {
+      expect(enableWasmKernels()).toBe(true);
+      expect(getKernels()).toBe(W);
+      expect(wasmKernelsEnabled()).toBe(true);
+    } finally {
+      setKernels(before);
+    }
+    expect(wasmKernelsEnabled()).toBe(before === W);
+  });
+  it('wasmKernels keeps every reference kernel it does not replace', () => {
+    for (const k of Object.keys(R) as (keyof typeof R)[]) expect(typeof W[k]).toBe('function');
+    expect(W.decimate2).toBe(R.decimate2);
+    expect(W.nccMap).not.toBe(R.nccMap);
+  });
+});
+
+describe('gaussianBlur (bit-identical)', () => {
+  const imgs = images();
+  for (const ksize of [1, 3, 5, 7, 9, 11, 15]) {
+    it(`ksize ${ksize}, all sizes and channel counts`, () => {
+      for (const { name, img } of imgs) expectIdentical(R.gaussianBlur(img, ksize), inst.gaussianBlur(img, ksize), `${name} k${ksize}`);
+    });
+  }
+  it('gaussianBlurSigma', () => {
+    for (const { name, img } of imgs.slice(0, 12)) {
+      for (const s of [0.4, 1, 2.3]) expectIdentical(R.gaussianBlurSigma(img, s), inst.gaussianBlurSigma(img, s), `${name} σ${s}`);
+    }
+  });
+  it('a full 1280x960 frame', () => {
+    const img = randomImage(1280, 960, 99);
+    expectIdentical(R.gaussianBlur(img, 7), W.gaussianBlur(img, 7), '1280x960');
+  });
+  it('rejects what the reference rejects, with the same message', () => {
+    const img = randomImage(4, 4, 1);
+    for (const k of [0, 2, -3, 3.5]) {
+      expect(() => inst.gaussianBlur(img, k)).toThrow(/positive odd integer/);
+    }
+    expect(() => inst.gaussianBlurSigma(img, 0)).toThrow();
+  });
+  it('does not modify its input', () => {
+    const img = randomFloatImage(31, 17, 5, 3);
+    const copy = Float32Array.from(img.data);
+    inst.gaussianBlur(img, 7);
+    expect(compare(img.data, copy).differ).toBe(0);
+  });
+});
+
+describe('laplacian3x3 (bit-identical)', () => {
+  it('all sizes and channel counts', () => {
+    for (const { name, img } of images()) expectIdentical(R.laplacian3x3(img), inst.laplacian3x3(img), name);
+  });
+});
+
+describe('non-finite samples propagate as in the reference', () => {
+  it('NaN and ±Infinity in blur and Laplacian inputs', () => {
+    for (const C of [1, 3] as const) {
+      const img = randomFloatImage(23, 19, 40 + C, C);
+      img.data[5] = NaN;
+      img.data[100] = Infinity;
+      img.data[img.data.length - 7] = -Infinity;
+      for (const k of [3, 7]) expectIdentical(R.gaussianBlur(img, k), inst.gaussianBlur(img, k), `blur C${C} k${k}`);
+      expectIdentical(R.laplacian3x3(img), inst.laplacian3x3(img), `lap C${C}`);
+    }
+  });
+});
+
+describe('memory', () => {
+  it('an allocation the 32-bit memory cannot hold throws WasmMemoryError (instance stays usable)', () => {
+    const w = createWasmInstance()!;
+    w.reset();
+    expect(() => w.alloc(5 * 2 ** 30)).toThrow(WasmMemoryError);
+    const img = randomImage(9, 8, 2);
+    expectIdentical(R.gaussianBlur(img, 3), w.gaussianBlur(img, 3), 'after failed grow');
+  });
+  it('withFallback uses the reference kernel on WasmMemoryError only', () => {
+    const seen: string[] = [];
+    const f = withFallback<[number], number>(() => inst, () => { throw new WasmMemoryError('too big'); }, (x: number) => x + 1, (e) => seen.push(e.message));
+    expect(f(1)).toBe(2);
+    expect(seen).toEqual(['too big']);
+    const g = withFallback(() => inst, () => { throw new Error('bug'); }, () => 0);
+    expect(() => g()).toThrow('bug');
+    const k = createWasmKernels(() => null);
+    const img = randomImage(9, 8, 3);
+    expectIdentical(R.gaussianBlur(img, 5), k.gaussianBlur(img, 5), 'no instance → reference');
+  });
+  it('memory grows to the largest call and is reused (no growth on repeated calls)', () => {
+    const w = createWasmInstance()!;
+    const img = randomImage(300, 200, 4);
+    w.gaussianBlur(img, 7);
+    const after = w.memoryBytes;
+    for (let i = 0; i < 3; i++) w.gaussianBlur(img, 7);
+    w.nccMap(R.crop(img, 0, 50, 0, 60), R.crop(img, 5, 40, 5, 50));
+    expect(w.memoryBytes).toBe(after);
+  });
+});
+
+describe('blurStrided (bit-identical)', () => {
+  it('random rectangles, steps 1–3, 1 and 3 channels', () => {
+    let seed = 7;
+    for (const C of [1, 3] as const) {
+      const img = randomFloatImage(64, 47, seed++, C);
+      for (const step of [1, 2, 3]) {
+        for (const [y0, y1, x0, x1] of [[0, 47, 0, 64], [3, 40, 5, 60], [10, 11, 20, 21], [1, 8, 2, 5], [0, 47, 63, 64]]) {
+          for (const k of [3, 7]) {
+            expectIdentical(
+              R.blurStrided(img, y0, y1, x0, x1, step, k), inst.blurStrided(img, y0, y1, x0, x1, step, k),
+              `C${C} [${y0},${y1})x[${x0},${x1}) step ${step} k${k}`,
+            );
+          }
+        }
+      }
+    }
+  });
+  it('rejects bad rectangles with the reference message', () => {
+    const img = randomImage(10, 10, 3);
+    for (const r of [[0, 11, 0, 5], [5, 5, 0, 5], [-1, 3, 0, 3], [0, 3, 0, 3.5]]) {
+      const [y0, y1, x0, x1] = r;
+      let refMsg = '';
+      try { R.blurStrided(img, y0, y1, x0, x1, 2, 3); } catch (e) { refMsg = (e as Error).message; }
+      expect(refMsg).not.toBe('');
+      expect(() => inst.blurStrided(img, y0, y1, x0, x1, 2, 3)).toThrow(refMsg);
+    }
+  });
+});
+
+describe('nccMap', () => {
+  const cases: [number, number, number, number][] = []; // window w, h, template w, h
+  for (const [ww, wh] of [[9, 9], [16, 11], [31, 20], [64, 48]]) {
+    for (const [tw, th] of [[1, 1], [2, 3], [3, 2], [5, 5], [6, 7], [7, 4], [8, 8], [9, 9]]) {
+      if (tw <= ww && th <= wh) cases.push([ww, wh, tw, th]);
+    }
+  }
+  cases.push([13, 9, 13, 9], [40, 1, 7, 1], [1, 40, 1, 9], [100, 60, 61, 29]);
+
+  it('float64 cross term (default): |Δ| ≤ 1e-6, every window/template shape', () => {
+    let seed = 11;
+    let differing = 0;
+    for (const [ww, wh, tw, th] of cases) {
+      for (const kind of ['int', 'float'] as const) {
+        const win = kind === 'int' ? randomImage(ww, wh, seed++) : randomFloatImage(ww, wh, seed++, 1, 0, 65535);
+        const tpl = kind === 'int' ? randomImage(tw, th, seed++) : randomFloatImage(tw, th, seed++, 1, 0, 65535);
+        const a = R.nccMap(win, tpl);
+        const b = inst.nccMap(win, tpl);
+        expect([b.width, b.height]).toEqual([a.width, a.height]);
+        const c = compare(a.data, b.data);
+        expect(c.maxAbs, `${ww}x${wh} / ${tw}x${th} ${kind}`).toBeLessThanOrEqual(1e-6);
+        differing += c.differ;
+      }
+    }
+    // Only the summation order differs (≈1e-16 relative); after rounding to float32 nothing should.
+    expect(differing).toBe(0);
+  });
+
+  it("float32 cross term ('f32'): |Δ| ≤ 1e-5", () => {
+    let seed = 21;
+    for (const [ww, wh, tw, th] of cases) {
+      const win = randomFloatImage(ww, wh, seed++, 1, 0, 65535);
+      const tpl = randomFloatImage(tw, th, seed++, 1, 0, 65535);
+      const c = compare(R.nccMap(win, tpl).data, inst.nccMap(win, tpl, 'f32').data);
+      expect(c.maxAbs, `${ww}x${wh} / ${tw}x${th}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('identical argmax on textured data (MLC-like sizes), at the planted offset', () => {
+    let seed = 31;
+    for (const [tw, th, r] of [[210, 158, 15], [48, 48, 4], [24, 24, 5], [33, 17, 6], [420, 316, 4]]) {
+      const frame = texture(tw + 2 * r + 20, th + 2 * r + 20, seed++);
+      const win = R.crop(frame, 10, 10 + th + 2 * r, 10, 10 + tw + 2 * r);
+      const dy = (seed * 7) % (2 * r + 1);
+      const dx = (seed * 3) % (2 * r + 1);
+      const tpl = R.crop(win, dy, dy + th, dx, dx + tw);
+      const a = R.nccMap(win, tpl);
+      for (const prec of ['f64', 'f32'] as const) {
+        const b = inst.nccMap(win, tpl, prec);
+        const ma = R.argmax(a);
+        const mb = R.argmax(b);
+        expect([mb.y, mb.x], `${tw}x${th} ${prec}`).toEqual([ma.y, ma.x]);
+        expect([mb.y, mb.x]).toEqual([dy, dx]);
+      }
+      expect(compare(a.data, inst.nccMap(win, tpl).data).differ).toBe(0);
+    }
+  });
+
+  it('edge values: zero-energy windows give 0, constant images give 1', () => {
+    const zero = createImage(12, 9, 1);
+    const tpl = randomImage(5, 4, 3);
+    expect(Array.from(inst.nccMap(zero, tpl).data).every((v) => v === 0)).toBe(true);
+    const c = createImage(12, 9, 1, new Float32Array(108).fill(1234));
+    const t = createImage(5, 4, 1, new Float32Array(20).fill(77));
+    expect(compare(R.nccMap(c, t).data, inst.nccMap(c, t).data).differ).toBe(0);
+    expect(inst.nccMap(c, t).data[0]).toBe(1);
+  });
+
+  it('rejects what the reference rejects', () => {
+    const win = randomImage(8, 8, 1);
+    expect(() => inst.nccMap(win, randomImage(9, 3, 2))).toThrow(/larger than the window/);
+    expect(() => inst.nccMap(randomImage(8, 8, 1, 3), randomImage(3, 3, 2))).toThrow(/single-channel/);
+  });
+});
+
+describe('wasmKernels through setKernels', () => {
+  afterAll(() => setKernels(R));
+  it('the installed kernels give the same results as the instance', () => {
+    setKernels(W);
+    const img = randomImage(37, 23, 8);
+    expectIdentical(R.gaussianBlur(img, 5), getKernels().gaussianBlur(img, 5), 'blur');
+    expectIdentical(R.laplacian3x3(img), getKernels().laplacian3x3(img), 'lap');
+  });
+});
