@@ -10,7 +10,8 @@ usage:
   luckygraph nodes [--json]                        the node catalogue
   luckygraph validate <graph.yaml>                 check a graph without running it
   luckygraph score --truth T --result R [--json]   PSNR / SSIM of a result against a sharp truth
-  luckygraph serve [graph.yaml] [--port N]         the editor in the browser (127.0.0.1)
+  luckygraph serve [graph.yaml] [--port N] [--rebuild|--no-build]
+                                                   the editor in the browser (127.0.0.1; open the printed URL)
 `;
 
 type Command = (args: string[], out: (s: string) => void) => Promise<number>;

@@ -2,6 +2,9 @@
 import type { FrameSource, FrameSourceInfo, RawFrame, ColorLayout } from '../../src/io/frame-source.ts';
 import { FrameSet, type BufferingLevel } from '../../src/runtime/frame-store.ts';
 import type { RunContext } from '../../src/graph/types.ts';
+import { createImage, type Image } from '../../src/image/image.ts';
+import { getKernels } from '../../src/image/kernels.ts';
+import { rng } from '../image/helpers.ts';
 
 export function memorySource(frames: Uint16Array[], width: number, height: number, layout: ColorLayout = 'mono'): FrameSource {
   const planes = layout === 'RGB' || layout === 'BGR' ? 3 : 1;
@@ -35,4 +38,16 @@ export function testContext(services: Record<string, unknown> = {}): RunContext 
     nodeId: 'test', signal: new AbortController().signal, progress() {}, warn(m) { warnings.push(m); },
     services: { bufferingLevel: 2, ...services }, warnings,
   };
+}
+
+/** A smooth random texture (Gaussian-blurred noise, σ 2 px) with mean 30000 and std 6000 on the 16-bit scale. */
+export function smoothTexture(w: number, h: number, seed: number): Image {
+  const K = getKernels();
+  const r = rng(seed);
+  const raw = createImage(w, h, 1);
+  for (let i = 0; i < raw.data.length; i++) raw.data[i] = r();
+  const sm = K.gaussianBlurSigma(raw, 2);
+  const s = K.meanStd(sm);
+  for (let i = 0; i < sm.data.length; i++) sm.data[i] = 30000 + ((sm.data[i] - s.mean) / s.std) * 6000;
+  return sm;
 }

@@ -10,21 +10,13 @@ import { patchSelectNode } from '../../src/nodes/patch-select.ts';
 import { alignNode, finishAlignment, type AlignParams } from '../../src/nodes/align.ts';
 import { mlc, mlcReferences } from '../../src/nodes/lib/mlc.ts';
 import type { Alignment, PatchCandidates, Ranking } from '../../src/nodes/data.ts';
-import { memoryFrameSet, testContext } from '../helpers/frames.ts';
+import { memoryFrameSet, smoothTexture, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
 
 const K = getKernels();
 const A = (o: Partial<AlignParams> = {}): AlignParams => ({ mode: 'surface', searchWidth: 34, subpixel: true, onFailure: 'next-patch', ...o });
 
-function texture(w: number, h: number, seed: number): Image {
-  const r = rng(seed);
-  const raw = createImage(w, h, 1);
-  for (let i = 0; i < raw.data.length; i++) raw.data[i] = r();
-  const sm = K.gaussianBlurSigma(raw, 2);
-  const s = K.meanStd(sm);
-  for (let i = 0; i < sm.data.length; i++) sm.data[i] = 30000 + ((sm.data[i] - s.mean) / s.std) * 6000;
-  return sm;
-}
+const texture = smoothTexture;
 
 /**
  * Frames cut from a large texture at float offsets o_k: frame_k(p) = big(p + o_k) (cubic), blurred by σ_k.

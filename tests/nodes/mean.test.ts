@@ -9,20 +9,12 @@ import { patchSelectNode } from '../../src/nodes/patch-select.ts';
 import { alignNode, finishAlignment } from '../../src/nodes/align.ts';
 import { meanFrameCount, meanNode, selectMeanFrames } from '../../src/nodes/mean.ts';
 import type { Alignment, PatchCandidates, Ranking } from '../../src/nodes/data.ts';
-import { memoryFrameSet, testContext } from '../helpers/frames.ts';
+import { memoryFrameSet, smoothTexture, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
 
 const K = getKernels();
 
-function texture(w: number, h: number, seed: number): Image {
-  const r = rng(seed);
-  const raw = createImage(w, h, 1);
-  for (let i = 0; i < raw.data.length; i++) raw.data[i] = r();
-  const sm = K.gaussianBlurSigma(raw, 2);
-  const s = K.meanStd(sm);
-  for (let i = 0; i < sm.data.length; i++) sm.data[i] = 30000 + ((sm.data[i] - s.mean) / s.std) * 6000;
-  return sm;
-}
+const texture = smoothTexture;
 
 /** frame_k(p) = big(p + o_k) (cubic for fractional offsets) ⇒ PSS shift s_k = o_k − o_ref. */
 function cut(big: Image, w: number, h: number, o: number[]): Image {

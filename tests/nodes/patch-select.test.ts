@@ -5,21 +5,13 @@ import { patchCandidateRects, patchScore, patchSelectNode, type PatchSelectParam
 import { rankingFromScores } from '../../src/nodes/rank.ts';
 import type { PatchCandidates } from '../../src/nodes/data.ts';
 import { resolveParams } from '../../src/graph/params.ts';
-import { memoryFrameSet, testContext } from '../helpers/frames.ts';
+import { memoryFrameSet, smoothTexture, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
 
 const K = getKernels();
 const P = (o: Partial<PatchSelectParams> = {}): PatchSelectParams => ({ mode: 'auto', sizePercent: 33, searchWidth: 34, manualRect: [], ...o });
 
-function texture(w: number, h: number, seed: number): Image {
-  const r = rng(seed);
-  const raw = createImage(w, h, 1);
-  for (let i = 0; i < raw.data.length; i++) raw.data[i] = r();
-  const sm = K.gaussianBlurSigma(raw, 2);
-  const s = K.meanStd(sm);
-  for (let i = 0; i < sm.data.length; i++) sm.data[i] = 30000 + ((sm.data[i] - s.mean) / s.std) * 6000;
-  return sm;
-}
+const texture = smoothTexture;
 
 async function select(frame: Uint16Array, w: number, h: number, p: PatchSelectParams): Promise<PatchCandidates> {
   const frames = memoryFrameSet([frame], w, h);
