@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseGraphYaml } from '../../src/graph/yaml.ts';
+import { decodePng } from '../../src/io/png.ts';
+import { spawnSync } from 'node:child_process';
 import {
   ARTIFACTS,
   analysisSettled,
@@ -300,6 +302,19 @@ describe('luckygraph editor (browser mode)', () => {
     await page.dblclick('[data-testid="fs-entry-my-graph.yaml"]');
     await page.waitForFunction(() => window.__luckygraph!.store.state.dialog === null);
     expect(await docOf(page)).toEqual(doc);
+  });
+
+  it('a graph saved in the editor runs headless with `luckygraph run` to the same image', async () => {
+    // Run the saved graph (drizzle 1.5x) in the editor, then the same file from the CLI elsewhere.
+    expect(await runGraph(page)).toBe('done');
+    const editorOut = join(tmp, 'out', 'result.png');
+    expect(existsSync(editorOut)).toBe(true);
+    const cliOut = join(tmp, 'cli', 'result.png');
+    const r = spawnSync(process.execPath, [join(__dirname, '../../bin/luckygraph.js'), 'run', join(tmp, 'my-graph.yaml'), '--out', cliOut], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const a = decodePng(readFileSync(editorOut)), b = decodePng(readFileSync(cliOut));
+    expect([b.width, b.height]).toEqual([a.width, a.height]);
+    expect(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))).toBe(true);
   });
 
   it('adds, duplicates and deletes nodes; undo brings them back', async () => {
