@@ -7,6 +7,7 @@ import { createImage, type Image } from '../../src/image/image.js';
 import { writeImage, setSharpEnabled, readImageHeader } from '../../src/io/image-file.js';
 import { openImageFolder, openSingleImage, listImageFiles } from '../../src/io/image-folder-source.js';
 import { InputError, type RawFrame } from '../../src/io/frame-source.js';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -121,7 +122,7 @@ describe('openImageFolder', () => {
   });
 });
 
-const BURST = '/work/shared/data/real/moon_fullmoon_burst_finepix_2023-10-29';
+const BURST = SHARED_DATA + '/real/moon_fullmoon_burst_finepix_2023-10-29';
 const haveBurst = existsSync(BURST);
 
 describe.skipIf(!haveBurst)(`real JPEG burst ${BURST} (skipped: folder not present)`, () => {

@@ -17,6 +17,7 @@ import {
 } from '../../src/io/image-file.js';
 import { encodeTiff } from '../../src/io/tiff.js';
 import { InputError } from '../../src/io/frame-source.js';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -194,7 +195,7 @@ describe('reading other kinds of files', () => {
     expect(im.data[1]).toBe(37 * 256);
   });
 
-  const truth = '/work/shared/data/synthetic/moon-512/truth.png';
+  const truth = SHARED_DATA + '/synthetic/moon-512/truth.png';
   it.skipIf(!existsSync(truth))('reads the 16-bit synthetic truth.png (skipped when the shared data are absent)', async () => {
     const withSharp = await readImageFile(truth);
     expect(withSharp.bitDepth).toBe(16);

@@ -12,6 +12,7 @@ import { mlc, mlcReferences } from '../../src/nodes/lib/mlc.ts';
 import type { Alignment, PatchCandidates, Ranking } from '../../src/nodes/data.ts';
 import { memoryFrameSet, smoothTexture, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 const K = getKernels();
 const A = (o: Partial<AlignParams> = {}): AlignParams => ({ mode: 'surface', searchWidth: 34, subpixel: true, onFailure: 'next-patch', ...o });
@@ -158,7 +159,7 @@ describe('Align planet mode (PSS §6.1)', () => {
   });
 });
 
-const MOON = '/work/shared/data/synthetic/moon-512';
+const MOON = SHARED_DATA + '/synthetic/moon-512';
 const haveMoon = existsSync(`${MOON}/frames.ser`) && existsSync(`${MOON}/meta.json`);
 if (!haveMoon) console.warn(`align.test: ${MOON} is missing — skipping the moon-512 checks`);
 

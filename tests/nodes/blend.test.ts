@@ -11,6 +11,7 @@ import { stackNode, type StackParams } from '../../src/nodes/stack.ts';
 import type { FrameSet } from '../../src/runtime/frame-store.ts';
 import { memoryFrameSet, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 const W = 200, H = 150;
 
@@ -150,7 +151,7 @@ describe('Stack + Blend (PSS §11–§12)', () => {
   });
 });
 
-const MOON = '/work/shared/data/synthetic/moon-512/';
+const MOON = SHARED_DATA + '/synthetic/moon-512/';
 describe.skipIf(!existsSync(MOON + 'frames.ser') || !existsSync(MOON + 'truth.png'))('moon-512 with the true global shifts', () => {
   it('APGrid → LocalRank → Shift → Stack → Blend beats PSS\'s score (42.59 dB)', async () => {
     const { readFileSync } = await import('node:fs');

@@ -11,6 +11,7 @@ import { meanFrameCount, meanNode, selectMeanFrames } from '../../src/nodes/mean
 import type { Alignment, PatchCandidates, Ranking } from '../../src/nodes/data.ts';
 import { memoryFrameSet, smoothTexture, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 const K = getKernels();
 
@@ -129,7 +130,7 @@ describe('Mean (PSS §7 reference frame)', () => {
   });
 });
 
-const MOON = '/work/shared/data/synthetic/moon-512';
+const MOON = SHARED_DATA + '/synthetic/moon-512';
 const haveMoon = existsSync(`${MOON}/frames.ser`);
 if (!haveMoon) console.warn(`mean.test: ${MOON} is missing — skipping the moon-512 check`);
 

@@ -8,6 +8,7 @@ import { rankNode, rankingFromScores, sobelEnergy } from '../../src/nodes/rank.t
 import type { Ranking } from '../../src/nodes/data.ts';
 import { memoryFrameSet, testContext } from '../helpers/frames.ts';
 import { rng } from '../image/helpers.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 const K = getKernels();
 
@@ -102,7 +103,7 @@ describe('Rank (PSS §4)', () => {
   });
 });
 
-const MOON = '/work/shared/data/synthetic/moon-512';
+const MOON = SHARED_DATA + '/synthetic/moon-512';
 const haveMoon = existsSync(`${MOON}/frames.ser`) && existsSync(`${MOON}/meta.json`);
 if (!haveMoon) console.warn(`rank.test: ${MOON} is missing — skipping the moon-512 checks`);
 

@@ -12,6 +12,7 @@ import {
 import { renderScene } from '../../src/synth/truth.ts';
 import { Rng } from '../../src/synth/prng.ts';
 import { openSer } from '../../src/io/ser.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
 
 const W = 200, H = 150;
 const asImage = (w: number, h: number, d: ArrayLike<number>, scale = 1): Image =>
@@ -243,12 +244,12 @@ describe('loadImageGray', () => {
 // ---------------------------------------------------------------------------------------------
 // the reference numbers of ../shared/data/synthetic/moon-512/README.md
 
-const MOON = '/work/shared/data/synthetic/moon-512';
-const PSS = '/work/shared/data/peer-results/synthetic-moon-512_pss.png';
+const MOON = SHARED_DATA + '/synthetic/moon-512';
+const PSS = SHARED_DATA + '/peer-results/synthetic-moon-512_pss.png';
 const haveData = existsSync(join(MOON, 'truth.png')) && existsSync(join(MOON, 'frames.ser')) && existsSync(PSS);
 if (!haveData) console.warn(`score reference tests skipped: ${MOON} or ${PSS} is absent`);
 
-describe.skipIf(!haveData)('moon-512 reference scores (needs /work/shared/data)', () => {
+describe.skipIf(!haveData)('moon-512 reference scores (needs ../shared/data)', () => {
   let truth: Image;
   beforeAll(async () => { truth = await loadImageGray(join(MOON, 'truth.png')); });
 
