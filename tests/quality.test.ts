@@ -35,3 +35,18 @@ describe('stacking quality against known truth', () => {
     });
   }
 });
+
+import { existsSync } from 'node:fs';
+import { loadImageGray } from '../src/score/score.ts';
+import { SHARED_DATA } from './helpers/shared-data.ts';
+
+const MOON512 = join(SHARED_DATA, 'synthetic/moon-512');
+describe.skipIf(!existsSync(MOON512))('moon-512 (../shared/data/synthetic)', () => {
+  it('the default preset beats PlanetarySystemStacker\'s 42.59 dB PSNR / 0.970 SSIM', async () => {
+    const { image } = await runPreset('default.yaml', join(MOON512, 'frames.ser'));
+    const s = scoreResult(await loadImageGray(join(MOON512, 'truth.png')), image!);
+    console.log(`moon-512 default preset: ${s.psnr.toFixed(2)} dB / ${s.ssim.toFixed(4)}`);
+    expect(s.psnr).toBeGreaterThan(42.59);
+    expect(s.ssim).toBeGreaterThan(0.970);
+  });
+});
