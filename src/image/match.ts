@@ -15,7 +15,8 @@ export interface Extremum {
   readonly value: number;
 }
 
-function checkSizes(window: Plane, template: Plane): void {
+/** Throws unless both are mono planes and the template fits inside the window. */
+export function checkSizes(window: Plane, template: Plane): void {
   requireMono(window, 'match window');
   requireMono(template, 'match template');
   if (template.width > window.width || template.height > window.height) {

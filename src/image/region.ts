@@ -2,7 +2,8 @@
 import { createImage, type Image } from './image.ts';
 import { gaussianBlur } from './blur.ts';
 
-function checkRect(img: Image, y0: number, y1: number, x0: number, x1: number, step: number): void {
+/** Throws unless [y0,y1)×[x0,x1) with the step is a non-empty integer rectangle inside the image. */
+export function checkRect(img: Image, y0: number, y1: number, x0: number, x1: number, step: number): void {
   const ok =
     Number.isInteger(y0) && Number.isInteger(y1) && Number.isInteger(x0) && Number.isInteger(x1) &&
     Number.isInteger(step) && step >= 1 &&

@@ -21,6 +21,8 @@ import { createImage, requireMono, type Image, type Plane } from '../image.ts';
 import { gaussianKernel, gaussianKernelSigma } from '../blur.ts';
 import { reflect101 } from '../numeric.ts';
 import { referenceKernels, type Kernels } from '../kernels.ts';
+import { checkRect } from '../region.ts';
+import { checkSizes } from '../match.ts';
 
 /** The raw exports of kernels.wasm (pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -266,7 +268,7 @@ export class WasmKernelInstance {
    * 'f32': f32x4 products and row sums, float64 across rows (~2× faster, |Δ| ≲ 1e-7).
    */
   nccMap(window: Plane, template: Plane, precision: 'f64' | 'f32' = 'f64'): Image {
-    checkMatchSizes(window, template);
+    checkSizes(window, template);
     const { width: Ww, height: Hw } = window;
     const { width: Wt, height: Ht } = template;
     const Wo = Ww - Wt + 1;
@@ -330,29 +332,6 @@ function align(p: number, a: number): number {
   return Math.ceil(p / a) * a;
 }
 
-/** Same validation and messages as region.ts `checkRect`. */
-function checkRect(img: Image, y0: number, y1: number, x0: number, x1: number, step: number): void {
-  const ok =
-    Number.isInteger(y0) && Number.isInteger(y1) && Number.isInteger(x0) && Number.isInteger(x1) &&
-    Number.isInteger(step) && step >= 1 &&
-    y0 >= 0 && x0 >= 0 && y1 <= img.height && x1 <= img.width && y1 > y0 && x1 > x0;
-  if (!ok) {
-    throw new Error(
-      `rectangle [${y0},${y1})x[${x0},${x1}) step ${step} is empty, not integer or outside the ${img.width}x${img.height} image`,
-    );
-  }
-}
-
-/** Same validation and messages as match.ts `checkSizes`. */
-function checkMatchSizes(window: Plane, template: Plane): void {
-  requireMono(window, 'match window');
-  requireMono(template, 'match template');
-  if (template.width > window.width || template.height > window.height) {
-    throw new Error(
-      `template ${template.width}x${template.height} is larger than the window ${window.width}x${window.height}`,
-    );
-  }
-}
 
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
