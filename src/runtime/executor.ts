@@ -58,6 +58,26 @@ export interface RunOptions {
 /** Port types whose values cannot be stored on disk (live handles). */
 const TRANSIENT_PORTS = new Set(['frames']);
 
+/** True when a node's outputs are live handles (frame sets) that cannot be persisted. */
+export function hasTransientOutputs(def: NodeDefinition): boolean {
+  return Object.values(def.outputs).some((p) => TRANSIENT_PORTS.has(p.type));
+}
+
+/**
+ * The cache key of every node: its signature, plus the buffering level for transient outputs
+ * (a frame set holds per-frame products according to its level).
+ */
+export function cacheKeys(doc: GraphDoc, registry: NodeRegistry, sigs: Map<string, NodeSignature>, level: number): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const [id, node] of Object.entries(doc.nodes)) {
+    const def = registry.get(node.type) as NodeDefinition | undefined;
+    const s = sigs.get(id);
+    if (!def || !s) continue;
+    keys.set(id, hasTransientOutputs(def) ? `${s.sig}-L${level}` : s.sig);
+  }
+  return keys;
+}
+
 export function sinksOf(doc: GraphDoc): string[] {
   const consumed = new Set<string>();
   for (const n of Object.values(doc.nodes)) for (const ref of Object.values(n.inputs ?? {})) { const r = parseRef(ref); if (r) consumed.add(r.node); }
@@ -110,12 +130,8 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
   const memory = chooseLevel([...geoms.values()], options.buffering ?? 'auto', options.availableBytes);
   const level = memory.level;
   const sigs = computeSignatures(doc, registry, params);
-  // Transient outputs depend on the buffering level too (a frame set holds products per level).
-  const keyOf = (id: string) => {
-    const def = registry.get(doc.nodes[id].type)!;
-    const transient = Object.values(def.outputs).some((p) => TRANSIENT_PORTS.has(p.type));
-    return transient ? `${sigs.get(id)!.sig}-L${level}` : sigs.get(id)!.sig;
-  };
+  const keys = cacheKeys(doc, registry, sigs, level);
+  const keyOf = (id: string) => keys.get(id)!;
   const order = topologicalOrder(doc);
   const targets = options.targets ?? sinksOf(doc);
   emit({ type: 'run-start', level, predictedBytes: memory.predicted[level], nodes: order });
@@ -186,7 +202,7 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
     for (const [port, spec] of Object.entries(def.outputs)) {
       if (spec.type === 'file' && typeof out[port] === 'object' && out[port]) outputsWritten.push((out[port] as { path: string }).path);
     }
-    const persistable = !Object.values(def.outputs).some((p) => TRANSIENT_PORTS.has(p.type));
+    const persistable = !hasTransientOutputs(def);
     cache.set(key, out, persistable);
     cache.rememberParts(id, sigs.get(id)!.parts);
     return out;

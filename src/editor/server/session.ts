@@ -11,7 +11,7 @@ import { topologicalOrder } from '../../graph/topology.ts';
 import { parseRef } from '../../graph/util.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { enableWasmKernels } from '../../image/wasm/node.ts';
-import { runGraph, checkedParams } from '../../runtime/executor.ts';
+import { runGraph, checkedParams, cacheKeys } from '../../runtime/executor.ts';
 import { ResultCache, type Outputs } from '../../runtime/result-cache.ts';
 import { computeSignatures } from '../../runtime/signature.ts';
 import { availableMemory, chooseLevel, predictBytes, LEVELS } from '../../runtime/memory.ts';
@@ -33,7 +33,6 @@ import type {
 import { describeOutput } from './previews.ts';
 
 /** Port types whose values are live handles; their cache key includes the buffering level (as the executor does). */
-const TRANSIENT_PORTS = new Set(['frames']);
 
 export class BusyError extends Error {}
 
@@ -118,16 +117,7 @@ export class EditorSession {
 
   /** Cache key of every node, as the executor derives them (signature, plus the level for frame outputs). */
   nodeKeys(doc: GraphDoc, params: Map<string, Record<string, unknown>>, level: number): Record<string, string> {
-    const sigs = computeSignatures(doc, this.registry, params);
-    const keys: Record<string, string> = {};
-    for (const [id, node] of Object.entries(doc.nodes)) {
-      const def = this.registry.get(node.type);
-      const s = sigs.get(id);
-      if (!def || !s) continue;
-      const transient = Object.values(def.outputs).some((p) => TRANSIENT_PORTS.has(p.type));
-      keys[id] = transient ? `${s.sig}-L${level}` : s.sig;
-    }
-    return keys;
+    return Object.fromEntries(cacheKeys(doc, this.registry, computeSignatures(doc, this.registry, params), level));
   }
 
   private cacheState(doc: GraphDoc, keys: Record<string, string>): Record<string, CacheState> {
