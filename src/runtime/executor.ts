@@ -205,6 +205,8 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
     const persistable = !hasTransientOutputs(def);
     cache.set(key, out, persistable);
     cache.rememberParts(id, sigs.get(id)!.parts);
+    // Frame sets grow while nodes read frames: re-measure so the byte budget holds (pinned entries stay).
+    cache.refresh(new Set());
     return out;
   };
 
