@@ -550,3 +550,187 @@ export function firstPass(
   }
   return <f64>sum;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Stack patch accumulation (reference: accumulatePatch in src/nodes/lib/stack-sample.ts)
+//
+// For target rows t = 0 … rows−1 and columns u = 0 … cols−1 (the valid taps, already offset by
+// their `first`):
+//   tmp[i]  = Σ_a yWt[t·ny + a] · src[yIdx[t·ny + a] · rowLen + xs0·C + i]   (i < span, taps with
+//             weight 0 skipped, summed in tap order from 0, float64)
+//   s       = Σ_b xWt[u·nx + b] · tmp[xOff[u·nx + b] + c]                     (float64, tap order)
+//   acc[t · accStride + u·C + c] += scale · min(wy[t], wx[u]) · s          (float64, then f32)
+// exactly the float64 operations of the TypeScript reference in the same order (bit-identical).
+//
+// src   : f32 frame (rowLen = W·C floats per row)
+// yIdx  : i32[rows · ny] frame rows      yWt : f32[rows · ny]
+// xOff  : i32[cols · nx] (idx − xs0)·C   xWt : f32[cols · nx]
+// wy    : f32[rows] or 0 (weights 1)     wx  : f32[cols] or 0
+// acc   : f32, row stride accStride floats; the target (t, u, c) is at acc + (t·accStride + u·C + c)·4
+// tmp   : f64[span] scratch
+export function stackAccumulate(
+  src: usize, rowLen: i32, C: i32,
+  yIdx: usize, yWt: usize, ny: i32, rows: i32,
+  xOff: usize, xWt: usize, nx: i32, cols: i32,
+  xs0: i32, span: i32,
+  wy: usize, wx: usize, scale: f64,
+  acc: usize, accStride: i32, tmp: usize, xs: usize,
+): void {
+  const span2 = span & ~1;
+  const colBase = <usize>(xs0 * C) << 2;
+  // Mono cubic: x taps as f64, two columns per f64x2 (xs: f64[cols · 4 + 8] lane-interleaved
+  // per column pair, then f64[cols] x weights); xOff becomes the tmp addresses.
+  const pair = C == 1 && nx == 4;
+  const wx64 = xs + (<usize>(cols * 4 + 8) << 3);
+  if (pair) {
+    for (let u = 0; u < cols; u++) {
+      const pbase = xs + (<usize>((u >> 1) * 8 + (u & 1)) << 3);
+      for (let b = 0; b < 4; b++) {
+        const q = <usize>(u * 4 + b) << 2;
+        store<f64>(pbase + (<usize>b << 4), <f64>load<f32>(xWt + q));
+        store<u32>(xOff + q, <u32>(tmp + (<usize>load<i32>(xOff + q) << 3)));
+      }
+      store<f64>(wx64 + (<usize>u << 3), wx ? <f64>load<f32>(wx + (<usize>u << 2)) : 1.0);
+    }
+  }
+  for (let t = 0; t < rows; t++) {
+    // ---- y pass into tmp (f64x2, each lane the reference's scalar operations) ----
+    if (ny == 4) {
+      const q = <usize>(t * 4) << 2;
+      const w0 = <f64>load<f32>(yWt + q);
+      const w1 = <f64>load<f32>(yWt + q + 4);
+      const w2 = <f64>load<f32>(yWt + q + 8);
+      const w3 = <f64>load<f32>(yWt + q + 12);
+      if (w0 != 0 && w1 != 0 && w2 != 0 && w3 != 0) {
+        // all four taps: one fused pass, ((((0 + w0·a) + w1·b) + w2·c) + w3·d) like the reference
+        const r0 = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << 2) + colBase;
+        const r1 = src + (<usize>load<i32>(yIdx + q + 4) * <usize>rowLen << 2) + colBase;
+        const r2 = src + (<usize>load<i32>(yIdx + q + 8) * <usize>rowLen << 2) + colBase;
+        const r3 = src + (<usize>load<i32>(yIdx + q + 12) * <usize>rowLen << 2) + colBase;
+        const v0 = f64x2.splat(w0);
+        const v1 = f64x2.splat(w1);
+        const v2 = f64x2.splat(w2);
+        const v3 = f64x2.splat(w3);
+        const zero = f64x2.splat(0);
+        let i = 0;
+        for (; i < span2; i += 2) {
+          const o = <usize>i << 2;
+          let v = f64x2.add(zero, f64x2.mul(v0, lo2(r0 + o)));
+          v = f64x2.add(v, f64x2.mul(v1, lo2(r1 + o)));
+          v = f64x2.add(v, f64x2.mul(v2, lo2(r2 + o)));
+          v = f64x2.add(v, f64x2.mul(v3, lo2(r3 + o)));
+          v128.store(tmp + (<usize>i << 3), v);
+        }
+        for (; i < span; i++) {
+          const o = <usize>i << 2;
+          let v: f64 = 0;
+          v += w0 * <f64>load<f32>(r0 + o);
+          v += w1 * <f64>load<f32>(r1 + o);
+          v += w2 * <f64>load<f32>(r2 + o);
+          v += w3 * <f64>load<f32>(r3 + o);
+          store<f64>(tmp + (<usize>i << 3), v);
+        }
+        if (pair) stackRowPairs(xOff, xs, wx64, cols, wy, t, scale, acc + (<usize>(t * accStride) << 2));
+        else stackRowX(tmp, C, xOff, xWt, nx, cols, wy, wx, t, scale, acc + (<usize>(t * accStride) << 2));
+        continue;
+      }
+    }
+    memory.fill(tmp, 0, <usize>span << 3);
+    for (let a = 0; a < ny; a++) {
+      const q = <usize>(t * ny + a) << 2;
+      const w = <f64>load<f32>(yWt + q);
+      if (w == 0) continue;
+      const rb = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << 2) + colBase;
+      const wv = f64x2.splat(w);
+      let i = 0;
+      for (; i < span2; i += 2) {
+        const tp = tmp + (<usize>i << 3);
+        v128.store(tp, f64x2.add(v128.load(tp), f64x2.mul(wv, lo2(rb + (<usize>i << 2)))));
+      }
+      for (; i < span; i++) {
+        const tp = tmp + (<usize>i << 3);
+        store<f64>(tp, load<f64>(tp) + w * <f64>load<f32>(rb + (<usize>i << 2)));
+      }
+    }
+    if (pair) stackRowPairs(xOff, xs, wx64, cols, wy, t, scale, acc + (<usize>(t * accStride) << 2));
+    else stackRowX(tmp, C, xOff, xWt, nx, cols, wy, wx, t, scale, acc + (<usize>(t * accStride) << 2));
+  }
+}
+
+// x pass of one row, mono, 4 taps, two columns per f64x2 (same scalar operations per lane):
+// s = (((0 + w0·a) + w1·b) + w2·c) + w3·d, w = scale · (wy < wx ? wy : wx), acc = f32(acc + w·s).
+// @ts-ignore: decorator
+@inline function stackRowPairs(
+  addr: usize, xw: usize, wx64: usize, cols: i32, wy: usize, t: i32, scale: f64, ob: usize,
+): void {
+  const wyt: f64 = wy ? <f64>load<f32>(wy + (<usize>t << 2)) : 1.0;
+  const wytv = f64x2.splat(wyt);
+  const sv = f64x2.splat(scale);
+  const zero = f64x2.splat(0);
+  let u = 0;
+  for (; u + 1 < cols; u += 2) {
+    const a = addr + (<usize>u << 4); // 4 taps × 4 bytes per column
+    const w = xw + (<usize>u << 5); // 4 taps × 2 lanes × 8 bytes per pair
+    let s = zero;
+    s = f64x2.add(s, f64x2.mul(v128.load(w), v128.load64_lane(<usize>load<u32>(a + 16), v128.load64_zero(<usize>load<u32>(a)), 1)));
+    s = f64x2.add(s, f64x2.mul(v128.load(w + 16), v128.load64_lane(<usize>load<u32>(a + 20), v128.load64_zero(<usize>load<u32>(a + 4)), 1)));
+    s = f64x2.add(s, f64x2.mul(v128.load(w + 32), v128.load64_lane(<usize>load<u32>(a + 24), v128.load64_zero(<usize>load<u32>(a + 8)), 1)));
+    s = f64x2.add(s, f64x2.mul(v128.load(w + 48), v128.load64_lane(<usize>load<u32>(a + 28), v128.load64_zero(<usize>load<u32>(a + 12)), 1)));
+    const wv = f64x2.mul(sv, f64x2.pmin(v128.load(wx64 + (<usize>u << 3)), wytv));
+    const o = ob + (<usize>u << 2);
+    const r = f64x2.add(lo2(o), f64x2.mul(wv, s));
+    v128.store64_lane(o, f32x4.demote_f64x2_zero(r), 0);
+  }
+  if (u < cols) {
+    const a = addr + (<usize>u << 4);
+    const w = xw + (<usize>u << 5);
+    const wxu = load<f64>(wx64 + (<usize>u << 3));
+    const ws = scale * (wyt < wxu ? wyt : wxu);
+    let s: f64 = 0;
+    s += load<f64>(w) * load<f64>(<usize>load<u32>(a));
+    s += load<f64>(w + 16) * load<f64>(<usize>load<u32>(a + 4));
+    s += load<f64>(w + 32) * load<f64>(<usize>load<u32>(a + 8));
+    s += load<f64>(w + 48) * load<f64>(<usize>load<u32>(a + 12));
+    const o = ob + (<usize>u << 2);
+    store<f32>(o, <f32>(<f64>load<f32>(o) + ws * s));
+  }
+}
+
+// x pass of one target row t and the weighted add into the accumulator row `ob`.
+// @ts-ignore: decorator
+@inline function stackRowX(
+  tmp: usize, C: i32, xOff: usize, xWt: usize, nx: i32, cols: i32,
+  wy: usize, wx: usize, t: i32, scale: f64, ob: usize,
+): void {
+  const wyt: f64 = wy ? <f64>load<f32>(wy + (<usize>t << 2)) : 1.0;
+  if (C == 1 && nx == 4) {
+    for (let u = 0; u < cols; u++) {
+      const wxu: f64 = wx ? <f64>load<f32>(wx + (<usize>u << 2)) : 1.0;
+      const w = scale * (wyt < wxu ? wyt : wxu);
+      const q = <usize>(u << 2) << 2;
+      let s: f64 = 0;
+      s += <f64>load<f32>(xWt + q) * load<f64>(tmp + (<usize>load<i32>(xOff + q) << 3));
+      s += <f64>load<f32>(xWt + q + 4) * load<f64>(tmp + (<usize>load<i32>(xOff + q + 4) << 3));
+      s += <f64>load<f32>(xWt + q + 8) * load<f64>(tmp + (<usize>load<i32>(xOff + q + 8) << 3));
+      s += <f64>load<f32>(xWt + q + 12) * load<f64>(tmp + (<usize>load<i32>(xOff + q + 12) << 3));
+      const o = ob + (<usize>u << 2);
+      store<f32>(o, <f32>(<f64>load<f32>(o) + w * s));
+    }
+  } else {
+    for (let u = 0; u < cols; u++) {
+      const wxu: f64 = wx ? <f64>load<f32>(wx + (<usize>u << 2)) : 1.0;
+      const w = scale * (wyt < wxu ? wyt : wxu);
+      const q = <usize>(u * nx);
+      const o = ob + (<usize>(u * C) << 2);
+      for (let c = 0; c < C; c++) {
+        let s: f64 = 0;
+        for (let b = 0; b < nx; b++) {
+          const qb = (q + <usize>b) << 2;
+          s += <f64>load<f32>(xWt + qb) * load<f64>(tmp + (<usize>(load<i32>(xOff + qb) + c) << 3));
+        }
+        const oc = o + (<usize>c << 2);
+        store<f32>(oc, <f32>(<f64>load<f32>(oc) + w * s));
+      }
+    }
+  }
+}

@@ -44,6 +44,15 @@ export interface KernelExports {
     kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
     fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number,
   ): number;
+  /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
+  stackAccumulate?(
+    src: number, rowLen: number, C: number,
+    yIdx: number, yWt: number, ny: number, rows: number,
+    xOff: number, xWt: number, nx: number, cols: number,
+    xs0: number, span: number,
+    wy: number, wx: number, scale: number,
+    acc: number, accStride: number, tmp: number, xs: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -291,6 +300,145 @@ export class WasmKernelInstance {
     else this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
     return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
   }
+
+  // ---- Stack accumulation (src/nodes/lib/stack-sample.ts) -----------------------------------
+  //
+  // The current frame stays in memory between calls (`stackFrame`), each `stackAccumulate` lays
+  // out its small tables above it. Use a dedicated instance (node.ts `stackWasmInstance()`): any
+  // other kernel call on the same instance resets the memory and drops the frame.
+
+  private stackData: Float32Array | null = null;
+  private stackSrc = 0;
+  private stackMark = 0;
+  private stackAcc: Float32Array | null = null;
+  private stackAccPtr = 0;
+  private stackAccEnd = 0;
+
+  /** True when kernels.wasm has the stack accumulation export. */
+  get hasStackAccumulate(): boolean {
+    return typeof this.exports.stackAccumulate === 'function';
+  }
+
+  /**
+   * Makes `data` (a frame, W·H·C floats) the current frame: copied into memory unless it is the
+   * very array copied by the previous call (frames are immutable).
+   */
+  stackFrame(data: Float32Array): void {
+    if (data === this.stackData && this.stackMark !== 0) return;
+    this.stackData = null;
+    this.stackMark = 0;
+    this.top = this.stackAccEnd || this.base;
+    this.stackSrc = this.alloc(data.length * 4);
+    this.stackMark = this.top;
+    this.f32(this.stackSrc, data.length).set(data);
+    this.stackData = data;
+  }
+
+  /**
+   * Forgets the current frame and unbinds a bound accumulator after copying its sums back (frees
+   * the memory for other uses; the memory does not shrink).
+   */
+  stackRelease(): void {
+    if (this.stackAcc) this.stackAcc.set(this.f32(this.stackAccPtr, this.stackAcc.length));
+    this.stackData = null;
+    this.stackMark = 0;
+    this.stackAcc = null;
+    this.stackAccPtr = 0;
+    this.stackAccEnd = 0;
+    this.reset();
+  }
+
+  /**
+   * Keeps `acc` in wasm memory from now on (copied in): `stackAccumulate` calls with this very
+   * array then add into the wasm copy without copying the touched region in and out. Call
+   * `stackUnbind(acc)` to copy the sums back; until then `acc` itself is stale.
+   */
+  stackBind(acc: Float32Array): void {
+    this.stackRelease();
+    this.stackAccPtr = this.alloc(acc.length * 4);
+    this.stackAccEnd = this.top;
+    this.f32(this.stackAccPtr, acc.length).set(acc);
+    this.stackAcc = acc;
+  }
+
+  /** Copies the wasm copy of a bound accumulator back into `acc` and unbinds it (no-op if not bound). */
+  stackUnbind(acc: Float32Array): void {
+    if (acc === this.stackAcc) this.stackRelease();
+  }
+
+  /** True while `acc` is bound (`stackBind`). */
+  stackBound(acc: Float32Array): boolean {
+    return acc === this.stackAcc;
+  }
+
+  /**
+   * acc[(y0 + t, x0 + u)] += scale · min(wy[t], wx[u]) · F(sample(t, u)) over the valid taps of
+   * the current frame (`stackFrame`), bit-identical with `accumulatePatch`'s TypeScript path.
+   * The touched region of `acc` (width accWidth, C channels) is copied in and back out.
+   */
+  stackAccumulate(
+    acc: Float32Array, accWidth: number, width: number, C: number,
+    ty: StackTaps, tx: StackTaps, y0: number, x0: number,
+    wy: Float32Array | null, wx: Float32Array | null, scale: number,
+  ): void {
+    const fn = this.exports.stackAccumulate;
+    if (!fn) throw new Error('kernels.wasm: export "stackAccumulate" is missing (rebuild with npm run build:wasm)');
+    if (this.stackMark === 0) throw new Error('stackAccumulate: no current frame (call stackFrame first)');
+    const rows = ty.end - ty.first;
+    const cols = tx.end - tx.first;
+    if (rows <= 0 || cols <= 0) return;
+    const ny = ty.n;
+    const nx = tx.n;
+    let xs0 = Infinity;
+    let xs1 = -Infinity;
+    const txIdx = tx.idx;
+    for (let q = tx.first * nx; q < tx.end * nx; q++) {
+      const i = txIdx[q];
+      if (i < xs0) xs0 = i;
+      if (i > xs1) xs1 = i;
+    }
+    const span = (xs1 - xs0 + 1) * C;
+    const rowW = cols * C;
+    this.top = this.stackMark;
+    const pYI = this.alloc(rows * ny * 4);
+    const pYW = this.alloc(rows * ny * 4);
+    const pXO = this.alloc(cols * nx * 4);
+    const pXW = this.alloc(cols * nx * 4);
+    const pWy = wy ? this.alloc(rows * 4) : 0;
+    const pWx = wx ? this.alloc(cols * 4) : 0;
+    const bound = acc === this.stackAcc;
+    const pAcc = bound ? 0 : this.alloc(rows * rowW * 4);
+    const pTmp = this.alloc(span * 8);
+    const pXs = this.alloc((cols * 5 + 16) * 8);
+    const buf = this.exports.memory.buffer;
+    new Int32Array(buf, pYI, rows * ny).set(ty.idx.subarray(ty.first * ny, ty.end * ny));
+    new Float32Array(buf, pYW, rows * ny).set(ty.wt.subarray(ty.first * ny, ty.end * ny));
+    const xo = new Int32Array(buf, pXO, cols * nx);
+    for (let q = 0, r = tx.first * nx; q < cols * nx; q++, r++) xo[q] = (txIdx[r] - xs0) * C;
+    new Float32Array(buf, pXW, cols * nx).set(tx.wt.subarray(tx.first * nx, tx.end * nx));
+    if (wy) new Float32Array(buf, pWy, rows).set(wy.subarray(ty.first, ty.end));
+    if (wx) new Float32Array(buf, pWx, cols).set(wx.subarray(tx.first, tx.end));
+    const stride = accWidth * C;
+    const a0 = ((y0 + ty.first) * accWidth + x0 + tx.first) * C;
+    if (bound) {
+      if (a0 < 0 || a0 + (rows - 1) * stride + rowW > acc.length) throw new RangeError('stackAccumulate: patch outside the accumulator');
+      fn(this.stackSrc, width * C, C, pYI, pYW, ny, rows, pXO, pXW, nx, cols, xs0, span, pWy, pWx, scale, this.stackAccPtr + a0 * 4, stride, pTmp, pXs);
+      return;
+    }
+    const av = new Float32Array(buf, pAcc, rows * rowW);
+    for (let t = 0, o = 0, ab = a0; t < rows; t++, o += rowW, ab += stride) av.set(acc.subarray(ab, ab + rowW), o);
+    fn(this.stackSrc, width * C, C, pYI, pYW, ny, rows, pXO, pXW, nx, cols, xs0, span, pWy, pWx, scale, pAcc, rowW, pTmp, pXs);
+    for (let t = 0, o = 0, ab = a0; t < rows; t++, o += rowW, ab += stride) acc.set(av.subarray(o, o + rowW), ab);
+  }
+}
+
+/** One axis of stack taps (structurally `AxisTaps` of src/nodes/lib/stack-sample.ts). */
+export interface StackTaps {
+  readonly first: number;
+  readonly end: number;
+  readonly n: number;
+  readonly idx: Int32Array;
+  readonly wt: Float32Array;
 }
 
 /** Input of the fused per-frame first pass (see `WasmKernelInstance.firstPass`). */

@@ -100,3 +100,15 @@ export function enableWasmKernels(): boolean {
 export function wasmKernelsEnabled(): boolean {
   return getKernels() === wasmKernels && !!shared;
 }
+
+let stackInstance: WasmKernelInstance | null | undefined;
+
+/**
+ * A second process-wide instance, used only by the Stack accumulation (src/nodes/lib/stack-sample.ts):
+ * it keeps the current frame in its own memory between calls, which other kernel calls on the
+ * shared instance would overwrite. Null when the module is not available.
+ */
+export function stackWasmInstance(): WasmKernelInstance | null {
+  if (stackInstance === undefined) stackInstance = createWasmInstance();
+  return stackInstance;
+}

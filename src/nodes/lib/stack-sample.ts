@@ -9,6 +9,8 @@
 import { roundHalfEven } from '../../image/numeric.js';
 import type { Image } from '../../image/image.js';
 import { cubicWeights } from '../../image/resample.js';
+import { WasmMemoryError, type WasmKernelInstance } from '../../image/wasm/module.js';
+import { stackWasmInstance, wasmKernelsEnabled } from '../../image/wasm/node.js';
 
 /** Taps of one axis of a patch: valid targets are [first, end); the rest fall outside the frame. */
 export interface AxisTaps {
@@ -102,12 +104,89 @@ export function rampWeights(lo: number, hi: number, c: number, n: number): Float
 
 let scratch = new Float64Array(0);
 
+let wasmWarned = false;
+
+/** The wasm instance for the accumulation, or null (TypeScript path). */
+function stackInstance(): WasmKernelInstance | null {
+  if (!wasmKernelsEnabled()) return null;
+  const inst = stackWasmInstance();
+  return inst && inst.hasStackAccumulate ? inst : null;
+}
+
+/** The instance holding a bound accumulator (`beginAccumulation`), if any. */
+let boundInst: WasmKernelInstance | null = null;
+
+/**
+ * Optional, for a run of `accumulatePatch` calls into the same `acc`: with the WebAssembly kernels,
+ * keeps `acc` in wasm memory (no copy of the touched region in and out per call) until
+ * `endAccumulation(acc)`, which copies the sums back. Between the two, `acc` must be written only
+ * through `accumulatePatch` and read only after `endAccumulation`. No-op on the TypeScript path.
+ */
+export function beginAccumulation(acc: Float32Array): void {
+  const inst = stackInstance();
+  if (!inst) return;
+  if (boundInst) endAccumulation(null);
+  try {
+    inst.stackBind(acc);
+    boundInst = inst;
+  } catch (e) {
+    if (!(e instanceof WasmMemoryError)) throw e;
+    inst.stackRelease();
+  }
+}
+
+/**
+ * Ends `beginAccumulation`: copies the sums back into `acc` (null: whatever is bound) and frees
+ * the frame kept in wasm memory. Safe to call when nothing is bound.
+ */
+export function endAccumulation(acc: Float32Array | null): void {
+  if (!boundInst) return;
+  if (acc === null || boundInst.stackBound(acc)) {
+    boundInst.stackRelease();
+    boundInst = null;
+  }
+}
+
+/** Frees the frame the WebAssembly accumulation keeps between calls (copying a bound accumulator back). */
+export function releaseStackFrame(): void {
+  if (boundInst) endAccumulation(null);
+  else if (wasmKernelsEnabled()) stackWasmInstance()?.stackRelease();
+}
+
 /**
  * acc[(y0 + t, x0 + u)] += scale · min(wy[t], wx[u]) · F(sample(t, u)) for all valid (t, u), all
  * channels; `accWidth` is the width of the accumulator image. Weights may be omitted (1).
  * Separable: each target row is first interpolated along y into a scratch row, then along x.
  */
 export function accumulatePatch(
+  acc: Float32Array, accWidth: number, F: Image, ty: AxisTaps, tx: AxisTaps,
+  y0: number, x0: number, wy: Float32Array | null, wx: Float32Array | null, scale: number,
+): void {
+  if (ty.end <= ty.first || tx.end <= tx.first) return;
+  const inst = stackInstance();
+  if (boundInst && inst !== boundInst && boundInst.stackBound(acc)) endAccumulation(acc); // wasm turned off meanwhile
+  if (inst) {
+    // WebAssembly SIMD: the same float64 operations in the same order (bit-identical); the frame
+    // is copied into wasm memory once and kept while the following calls use the same image.
+    try {
+      inst.stackFrame(F.data);
+      inst.stackAccumulate(acc, accWidth, F.width, F.channels, ty, tx, y0, x0, wy, wx, scale);
+      return;
+    } catch (e) {
+      if (!(e instanceof WasmMemoryError)) throw e;
+      if (boundInst === inst) boundInst = null;
+      inst.stackRelease(); // copies a bound accumulator back first
+      if (!wasmWarned) {
+        wasmWarned = true;
+        process.emitWarning(`luckygraph: ${e.message}; using the TypeScript stack accumulation`, { code: 'LUCKYGRAPH_WASM' });
+      }
+    }
+  }
+  accumulatePatchTS(acc, accWidth, F, ty, tx, y0, x0, wy, wx, scale);
+}
+
+/** The TypeScript path of `accumulatePatch` (reference; also used without WebAssembly). */
+export function accumulatePatchTS(
   acc: Float32Array, accWidth: number, F: Image, ty: AxisTaps, tx: AxisTaps,
   y0: number, x0: number, wy: Float32Array | null, wx: Float32Array | null, scale: number,
 ): void {

@@ -1,0 +1,150 @@
+/**
+ * The WebAssembly Stack accumulation (assembly/kernels.ts `stackAccumulate`, used by
+ * `accumulatePatch` when the wasm kernels are enabled) against the TypeScript path
+ * (`accumulatePatchTS`): bit-identical (0 differing samples) for every interpolation, drizzle
+ * factor, channel count, patch clipped at the borders, with and without ramp weights.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getKernels, referenceKernels, setKernels } from '../../src/image/kernels.ts';
+import { enableWasmKernels, stackWasmInstance, wasmKernels, wasmKernelsEnabled } from '../../src/image/wasm/node.ts';
+import type { Image } from '../../src/image/image.ts';
+import {
+  accumulatePatch, accumulatePatchTS, axisTaps, beginAccumulation, endAccumulation, rampWeights, type SampleMode,
+} from '../../src/nodes/lib/stack-sample.ts';
+import { rng } from '../image/helpers.ts';
+import { compare, ensureWasmBuilt, randomFloatImage } from './setup.ts';
+
+const before = getKernels();
+beforeAll(() => {
+  ensureWasmBuilt();
+  expect(enableWasmKernels()).toBe(true);
+});
+afterAll(() => setKernels(before));
+
+/** Random patches (some reaching the borders, some shifted far outside the frame) of 3 frames. */
+function scenario(mode: SampleMode, D: number, C: 1 | 3, W = 53, H = 41) {
+  const r = rng(7 + D * 10 + C);
+  const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 100 + k + D * 7 + C, C, -100, 70000));
+  const wD = W * D, hD = H * D;
+  const calls: { F: Image; args: Parameters<typeof accumulatePatchTS> extends [unknown, unknown, unknown, ...infer R] ? R : never }[] = [];
+  for (const F of frames) {
+    for (let p = 0; p < 12; p++) {
+      const py0 = Math.floor(r() * (H - 4)), py1 = Math.min(H, py0 + 3 + Math.floor(r() * 24));
+      const px0 = Math.floor(r() * (W - 4)), px1 = Math.min(W, px0 + 3 + Math.floor(r() * 24));
+      const y0 = py0 * D, y1 = py1 * D, x0 = px0 * D, x1 = px1 * D;
+      const off = (s: number) => (r() - 0.5) * s;
+      const dy = p % 5 === 0 ? off(60) : off(6), dx = p % 7 === 0 ? off(80) : off(6);
+      const ly = p % 3 === 0 ? 0 : off(3), lx = p % 4 === 0 ? Math.round(off(3)) : off(3);
+      const ty = axisTaps(y1 - y0, y0, H, D, dy, ly, mode);
+      const tx = axisTaps(x1 - x0, x0, W, D, dx, lx, mode);
+      const weighted = p % 2 === 0;
+      const wy = weighted ? rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD) : null;
+      const wx = weighted ? rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) : null;
+      const scale = p % 3 === 1 ? 1 : 0.5 + r();
+      calls.push({ F, args: [ty, tx, y0, x0, wy, wx, scale] });
+    }
+  }
+  return { calls, wD, hD, len: wD * hD * C };
+}
+
+describe('stack accumulation (wasm), bound accumulator', () => {
+  it('beginAccumulation/endAccumulation: bit-identical, with a second (unbound) accumulator interleaved', () => {
+    for (const mode of ['cubic', 'bilinear', 'integer'] as SampleMode[]) {
+      for (const [D, C] of [[1, 1], [2, 1], [1, 3], [3, 3]] as [number, 1 | 3][]) {
+        const sc = scenario(mode, D, C);
+        const a = new Float32Array(sc.len).fill(3.25);
+        const b = a.slice();
+        const a2 = new Float32Array(sc.len);
+        const b2 = new Float32Array(sc.len);
+        beginAccumulation(a);
+        for (const { F, args } of sc.calls) {
+          accumulatePatch(a, sc.wD, F, ...args);
+          accumulatePatch(a2, sc.wD, F, ...args);
+          accumulatePatchTS(b, sc.wD, F, ...args);
+          accumulatePatchTS(b2, sc.wD, F, ...args);
+        }
+        endAccumulation(a);
+        expect(compare(a, b), `${mode} D=${D} C=${C}`).toEqual({ differ: 0, maxAbs: 0 });
+        expect(compare(a2, b2), `${mode} D=${D} C=${C} (unbound)`).toEqual({ differ: 0, maxAbs: 0 });
+      }
+    }
+  });
+
+  it('turning the wasm kernels off mid-run copies the bound sums back first', () => {
+    const sc = scenario('cubic', 1, 1);
+    const a = new Float32Array(sc.len);
+    const b = new Float32Array(sc.len);
+    beginAccumulation(a);
+    sc.calls.forEach(({ F, args }, k) => {
+      if (k === 10) setKernels(referenceKernels);
+      accumulatePatch(a, sc.wD, F, ...args);
+      accumulatePatchTS(b, sc.wD, F, ...args);
+    });
+    endAccumulation(a);
+    setKernels(wasmKernels);
+    expect(compare(a, b)).toEqual({ differ: 0, maxAbs: 0 });
+  });
+});
+
+describe('stack accumulation (wasm)', () => {
+  it('is used when the wasm kernels are enabled', () => {
+    expect(wasmKernelsEnabled()).toBe(true);
+    expect(stackWasmInstance()?.hasStackAccumulate).toBe(true);
+  });
+
+  for (const mode of ['cubic', 'bilinear', 'integer'] as SampleMode[]) {
+    for (const D of [1, 2, 3]) {
+      for (const C of [1, 3] as const) {
+        it(`${mode}, D=${D}, C=${C}: bit-identical with the TypeScript path`, () => {
+          const W = 53, H = 41;
+          const r = rng(7 + D * 10 + C);
+          const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 100 + k + D * 7 + C, C, -100, 70000));
+          const wD = W * D, hD = H * D;
+          const a = new Float32Array(wD * hD * C);
+          const b = new Float32Array(wD * hD * C);
+          let calls = 0;
+          for (const F of frames) {
+            for (let p = 0; p < 12; p++) {
+              // Random patches (some reaching the borders) and shifts (some far outside the frame).
+              const py0 = Math.floor(r() * (H - 4)), py1 = Math.min(H, py0 + 3 + Math.floor(r() * 24));
+              const px0 = Math.floor(r() * (W - 4)), px1 = Math.min(W, px0 + 3 + Math.floor(r() * 24));
+              const y0 = py0 * D, y1 = py1 * D, x0 = px0 * D, x1 = px1 * D;
+              const off = (s: number) => (r() - 0.5) * s;
+              const dy = p % 5 === 0 ? off(60) : off(6), dx = p % 7 === 0 ? off(80) : off(6);
+              const ly = p % 3 === 0 ? 0 : off(3), lx = p % 4 === 0 ? Math.round(off(3)) : off(3);
+              const ty = axisTaps(y1 - y0, y0, H, D, dy, ly, mode);
+              const tx = axisTaps(x1 - x0, x0, W, D, dx, lx, mode);
+              const weighted = p % 2 === 0;
+              const wy = weighted ? rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD) : null;
+              const wx = weighted ? rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) : null;
+              const scale = p % 3 === 1 ? 1 : 0.5 + r();
+              accumulatePatch(a, wD, F, ty, tx, y0, x0, wy, wx, scale);
+              accumulatePatchTS(b, wD, F, ty, tx, y0, x0, wy, wx, scale);
+              if (ty.end > ty.first && tx.end > tx.first) calls++;
+            }
+          }
+          expect(calls).toBeGreaterThan(10);
+          expect(compare(a, b)).toEqual({ differ: 0, maxAbs: 0 });
+          expect(a.some((v) => v !== 0)).toBe(true);
+        });
+      }
+    }
+  }
+
+  it('a different frame (new array) is copied in before use', () => {
+    const W = 20, H = 16;
+    const F = randomFloatImage(W, H, 5, 1);
+    const G = { ...F, data: F.data.slice() };
+    G.data.fill(1000);
+    const ty = axisTaps(8, 4, H, 1, 0.25, 0, 'cubic');
+    const tx = axisTaps(8, 4, W, 1, -0.25, 0, 'cubic');
+    const a = new Float32Array(W * H);
+    const b = new Float32Array(W * H);
+    accumulatePatch(a, W, F, ty, tx, 4, 4, null, null, 1);
+    accumulatePatch(a, W, G, ty, tx, 4, 4, null, null, 1);
+    accumulatePatchTS(b, W, F, ty, tx, 4, 4, null, null, 1);
+    accumulatePatchTS(b, W, G, ty, tx, 4, 4, null, null, 1);
+    expect(compare(a, b)).toEqual({ differ: 0, maxAbs: 0 });
+    stackWasmInstance()?.stackRelease();
+  });
+});
