@@ -1,17 +1,21 @@
 /**
  * `npm run bench`: runs the default preset on the shared inputs and on generated sequences, and prints
  * per-node wall time and frames/s, whole-process wall time and peak RSS next to PSS's figures; the
- * decode-only time of each input; peak RSS per buffering level (predicted vs measured); and how peak
- * RSS at level 0 behaves when the frame count grows fourfold.
+ * decode-only time of each input; wall time and peak RSS per buffering level and per worker count on
+ * each input; peak RSS per buffering level (predicted vs measured) on a generated sequence; how peak
+ * RSS at level 0 behaves when the frame count grows fourfold; and a 2000-frame 1280x960 run at level 0.
  *
- *   npm run bench [-- --only pipeline|memory] [--repeat N]
- * Every figure is the median of --repeat runs (default 3) in fresh processes.
+ *   npm run bench [-- --only pipeline|sweep|memory|long] [--repeat N]
+ * The main figures are the median of --repeat runs (default 3) in fresh processes; the level and
+ * worker sweeps are one run per cell.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { openFrameSource } from '../src/io/open-source.js';
+import { writeLongSer } from './long-ser.js';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(root, '../shared/data');
@@ -61,12 +65,14 @@ const PSS: Record<string, { s: number; rss: number }> = {
   'frames.ser': { s: 2.96, rss: 353 },
 };
 
+const sharedInputs = () => [
+  join(shared, 'synthetic/moon-512/frames.ser'),
+  join(shared, 'real/moon_pss_short_video_101f.avi'),
+  join(shared, 'real/moon_pss_another_short_video_45f.avi'),
+].filter(existsSync);
+
 async function pipeline(): Promise<void> {
-  const inputs = [
-    join(shared, 'synthetic/moon-512/frames.ser'),
-    join(shared, 'real/moon_pss_short_video_101f.avi'),
-    join(shared, 'real/moon_pss_another_short_video_45f.avi'),
-  ].filter(existsSync);
+  const inputs = sharedInputs();
   if (!inputs.length) { console.log('pipeline: ../shared/data not found, skipped'); return; }
   console.log(`\n## Default preset, median of ${repeat} runs (fresh process each)\n`);
   const summary: (string | number)[][] = [['input', 'frames', 'ours s', 'PSS s', 'PSS/ours', 'decode-only s', 'ours/decode', 'peak RSS MiB', 'PSS RSS MiB', 'level']];
@@ -91,6 +97,44 @@ async function pipeline(): Promise<void> {
   }
   console.log('\n### Whole process\n');
   table(summary);
+}
+
+/** Wall time and peak RSS of every buffering level and of 0 / 1 / N workers, on each shared input. */
+async function sweep(): Promise<void> {
+  const inputs = sharedInputs();
+  if (!inputs.length) { console.log('sweep: ../shared/data not found, skipped'); return; }
+  const cores = availableParallelism();
+  console.log('\n## Buffering levels and workers on each input (one run per cell)\n');
+  console.log('Workers 0 = every kernel on the main thread; N = the read-ahead of first passes in N worker threads.\n');
+  const rows: (string | number)[][] = [['input', 'level', 'workers', 'wall s', 'peak RSS MiB', 'PSS RSS MiB']];
+  const speed: (string | number)[][] = [['input', 'level', 'wall s, 0 workers', 'wall s, 1 worker', `wall s, ${cores} workers`, `speed-up 0 → ${cores}`, `speed-up 1 → ${cores}`]];
+  for (const input of inputs) {
+    const name = input.split('/').pop()!;
+    for (const level of [0, 1, 2, 3, 4]) {
+      const r = runPreset('default.yaml', input, ['--buffering', String(level)]);
+      rows.push([name, level, cores, (r.wallMs / 1000).toFixed(2), mib(r.json.peakRssBytes), PSS[name]?.rss ?? '-']);
+    }
+    const auto = runPreset('default.yaml', input).json.level;
+    const w = [0, 1, cores].map((n) => runPreset('default.yaml', input, ['--workers', String(n)]).wallMs / 1000);
+    speed.push([name, auto, ...w.map((x) => x.toFixed(2)), (w[0] / w[2]).toFixed(2), (w[1] / w[2]).toFixed(2)]);
+  }
+  table(rows);
+  console.log('');
+  table(speed);
+}
+
+/** A generated 2000-frame 1280x960 8-bit SER at level 0: peak RSS must not grow with the frame count. */
+async function long(): Promise<void> {
+  console.log('\n## Level 0 on a long capture (generated, 1280x960, 8 bit)\n');
+  const rows: (string | number)[][] = [['frames', 'wall s', 'peak RSS MiB', 'target MiB']];
+  for (const n of [250, 2000]) {
+    const path = join(work, `long-${n}.ser`);
+    writeLongSer(path, n);
+    const r = runPreset('default.yaml', path, ['--buffering', '0']);
+    rows.push([n, (r.wallMs / 1000).toFixed(1), mib(r.json.peakRssBytes), 500 * 1e6 / 2 ** 20 | 0]);
+    rmSync(path, { force: true });
+  }
+  table(rows);
 }
 
 async function memory(): Promise<void> {
@@ -119,7 +163,9 @@ async function memory(): Promise<void> {
 
 try {
   if (!only || only === 'pipeline') await pipeline();
+  if (!only || only === 'sweep') await sweep();
   if (!only || only === 'memory') await memory();
+  if (!only || only === 'long') await long();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ const USAGE = `luckygraph — lucky-imaging stacker as a node graph
 usage:
   luckygraph info <input> [--json]                 frame count, size, depth, colour of a capture
   luckygraph run <graph.yaml> [--input PATH]... [--out PATH] [--set NODE.PARAM=VALUE]...
-                 [--buffering auto|0|1|2|3|4] [--cache-dir DIR] [--json]
+                 [--buffering auto|0|1|2|3|4] [--workers N] [--cache-dir DIR] [--json]
   luckygraph nodes [--json]                        the node catalogue
   luckygraph validate <graph.yaml>                 check a graph without running it
   luckygraph score --truth T --result R [--json]   PSNR / SSIM of a result against a sharp truth

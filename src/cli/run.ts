@@ -1,6 +1,7 @@
 /**
  * `luckygraph run <graph.yaml> [--input PATH]... [--out PATH] [--set NODE.PARAM=VALUE]...
- *                 [--buffering auto|0..4] [--cache-dir DIR] [--json]`
+ *                 [--buffering auto|0..4] [--workers N] [--cache-dir DIR] [--json]`
+ * --workers: kernel worker threads for read-ahead (default: one per core; 0 = main thread only).
  * Several --input values make a batch: one job each; a failed job is reported and the batch goes on.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -17,6 +18,13 @@ import { parseArgs } from './args.js';
 import { UsageError } from './info.js';
 import { progressPrinter } from './progress.js';
 import { enableWasmKernels } from '../image/wasm/node.js';
+import { defaultWorkerCount, setKernelWorkers } from '../image/workers/shared-pool.js';
+
+function parseWorkers(v: string | undefined): number {
+  if (v === undefined || v === 'auto') return defaultWorkerCount();
+  if (!/^\d+$/.test(v) || Number(v) > 256) throw new UsageError(`--workers: expected auto or 0..256; found '${v}'`);
+  return Number(v);
+}
 
 function parseLevel(v: string | undefined): 'auto' | BufferingLevel {
   if (v === undefined || v === 'auto') return 'auto';
@@ -41,7 +49,8 @@ interface JobSummary {
 
 export async function runCommand(args: string[], out: (s: string) => void): Promise<number> {
   enableWasmKernels();
-  const a = parseArgs(args, ['input', 'out', 'set', 'buffering', 'cache-dir'], ['json']);
+  const a = parseArgs(args, ['input', 'out', 'set', 'buffering', 'workers', 'cache-dir'], ['json']);
+  setKernelWorkers(parseWorkers(a.values.get('workers')?.[0]));
   if (a.positional.length !== 1) throw new UsageError('run needs exactly one graph file');
   const graphPath = a.positional[0];
   const json = a.flags.has('json');

@@ -144,7 +144,7 @@ async function alignSurfaceWithPatch(
     guard(cy, cx);
     for (const i of pass) {
       throwIfAborted(ctx);
-      const G = await frames.blurred(i);
+      const G = await frames.blurredView(i);
       const box = { y0: rect.y0 - cy, y1: rect.y1 - cy, x0: rect.x0 - cx, x1: rect.x1 - cx };
       const r = mlc(refs.refFull, refs.refHalf, G, box, Sg, gw, { subpixel: p.subpixel });
       if (!(r.ok1 && r.ok2)) {
@@ -239,7 +239,7 @@ async function alignPlanet(ctx: RunContext, frames: Frames, ranking: Ranking, p:
   const cog = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     throwIfAborted(ctx);
-    const c = k.centreOfGravity(await frames.blurred(i));
+    const c = k.centreOfGravity(await frames.blurredView(i));
     if (!c) {
       throw new Error(
         `Align.mode: frame ${i} is flat (no object brighter than its background); planet mode needs a bright object ` +

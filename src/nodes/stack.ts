@@ -237,7 +237,7 @@ export const stackNode: NodeDefinition<StackParams> = {
     for (let n = 0; n < needed.length; n++) {
       checkAbort(ctx.signal);
       const i = needed[n];
-      const F = await frames.original(i);
+      const F = await frames.originalView(i);
       const scale = frames.normalize ? med / (bright[i] + 1e-7) : 1;
       for (const q of used[i]) {
         const a = Math.floor(q / kSel);

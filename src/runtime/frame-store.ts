@@ -21,6 +21,8 @@ import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
 import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
 import { getKernels } from '../image/kernels.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
+import type { KernelPool } from '../image/workers/pool.js';
+import { sharedKernelPool } from '../image/workers/shared-pool.js';
 
 export type BufferingLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -37,7 +39,14 @@ export interface FrameSetOptions {
   level: BufferingLevel;
   /** Brightness normalisation on (ranking and stacking divide by b_i). */
   normalize?: boolean;
+  /**
+   * Worker pool for read-ahead of first passes; default: the process-wide pool (off unless the CLI or
+   * the editor turned it on); null: main thread only. Results are bit-identical either way.
+   */
+  pool?: KernelPool | null;
 }
+
+type FirstPassResult = { g: Uint16Array; l: LaplacianFrame | null; brightness: number };
 
 export interface LaplacianFrame {
   width: number;
@@ -52,6 +61,8 @@ export interface FrameStoreStats {
   reads: number;
   blurs: number;
   laplacians: number;
+  /** First passes computed ahead of the request in the worker pool (and then used). */
+  prefetched: number;
 }
 
 export class FrameSet {
@@ -60,7 +71,7 @@ export class FrameSet {
   readonly height: number;
   readonly channels: 1 | 3;
   readonly info: FrameSourceInfo;
-  readonly stats: FrameStoreStats = { reads: 0, blurs: 0, laplacians: 0 };
+  readonly stats: FrameStoreStats = { reads: 0, blurs: 0, laplacians: 0, prefetched: 0 };
   private readonly include: number[];
   private readonly keepL: (LaplacianFrame | undefined)[] = [];
   private readonly keepG: (Uint16Array | undefined)[] = [];
@@ -70,6 +81,13 @@ export class FrameSet {
   private readonly last = new Map<string, { i: number; v: Promise<unknown> }>();
   private readonly o8: boolean;
   private closed = false;
+  /** Reused result arrays for products that are not kept (touching fresh memory is slow; reuse is not). */
+  private scratchG: Uint16Array | null = null;
+  private scratchL: Uint8Array | null = null;
+  private readonly scratchViews = new Map<string, Float32Array>();
+  /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
+  private readonly ahead = new Map<number, Promise<FirstPassResult>>();
+  private lastPass = -1;
 
   constructor(private readonly source: FrameSource, readonly options: FrameSetOptions, channels: 1 | 3) {
     this.info = source.info;
@@ -128,11 +146,21 @@ export class FrameSet {
     return quantise16(d);
   }
 
-  private storedToImage(s: Stored, channels: 1 | 3): Image {
-    let out: Float32Array;
-    if (s instanceof Uint8Array) { out = new Float32Array(s.length); for (let k = 0; k < s.length; k++) out[k] = s[k] * 256; }
-    else out = new Float32Array(s);
+  private storedToImage(s: Stored, channels: 1 | 3, into?: Float32Array): Image {
+    const out = into ?? new Float32Array(s.length);
+    if (s instanceof Uint8Array) { for (let k = 0; k < s.length; k++) out[k] = s[k] * 256; }
+    else out.set(s);
     return { width: this.width, height: this.height, channels, data: out };
+  }
+
+  /**
+   * The reused memory behind a `…View` accessor, as a new array object per frame: code that caches
+   * by array identity (e.g. the wasm Stack frame) sees a different frame as a different array.
+   */
+  private scratchView(key: string, length: number): Float32Array {
+    let a = this.scratchViews.get(key);
+    if (!a || a.length !== length) { a = new Float32Array(length); this.scratchViews.set(key, a); }
+    return new Float32Array(a.buffer, 0, length);
   }
 
   private originalStored(i: number): Promise<Stored> {
@@ -149,6 +177,18 @@ export class FrameSet {
   original(i: number): Promise<Image> {
     this.check(i);
     return this.memo('O', i, async () => this.storedToImage(await this.originalStored(i), this.channels));
+  }
+
+  /**
+   * Like `original(i)`, but the pixels live in an array that the next `originalView` call reuses:
+   * for loops that use one frame at a time (copy the data to keep it).
+   */
+  originalView(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('Ov', i, async () => {
+      const s = await this.originalStored(i);
+      return this.storedToImage(s, this.channels, this.scratchView('O', s.length));
+    });
   }
 
   private async monoStored(i: number): Promise<Uint16Array | Stored> {
@@ -177,6 +217,20 @@ export class FrameSet {
   }
 
   /**
+   * Like `blurred(i)`, but the pixels live in an array that the next `blurredView` call reuses:
+   * for loops that use one frame at a time (copy the data to keep it).
+   */
+  blurredView(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('Gv', i, async () => {
+      const g = (await this.firstPass(i)).g;
+      const out = this.scratchView('G', g.length);
+      out.set(g);
+      return { width: this.width, height: this.height, channels: 1 as const, data: out };
+    });
+  }
+
+  /**
    * The first pass of a frame: G_i as stored (16 bit), b_i, and — from the fused WebAssembly pass —
    * L_i on the way. No float copy of G is made unless someone asks for `blurred(i)`.
    */
@@ -184,25 +238,96 @@ export class FrameSet {
     const kept = this.keepG[i];
     if (kept) return Promise.resolve({ g: kept, l: null });
     return this.memo('FP', i, async () => {
-      let g: Uint16Array;
-      let l: LaplacianFrame | null = null;
-      if (wasmKernelsEnabled()) {
-        // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
-        const r = wasmFirstPass({ data: await this.monoStored(i), width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff });
-        if (!r) throw new Error('WebAssembly first pass unavailable');
-        g = r.g;
-        l = { width: r.lWidth, height: r.lHeight, data: r.l };
-        if (this.bright[i] === undefined) this.bright[i] = r.brightness;
-      } else {
-        const m = await this.mono(i);
-        // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
-        g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
-        if (this.bright[i] === undefined) this.bright[i] = brightnessOf(m.data, this.options.blackCutoff);
-      }
+      const pool = this.poolInUse();
+      let job = this.ahead.get(i);
+      if (job) { this.ahead.delete(i); this.stats.prefetched++; }
+      else job = pool ? this.firstPassInPool(pool, i) : this.firstPassHere(i);
+      if (pool) this.readAhead(pool, i);
+      const r = await job;
       this.stats.blurs++;
-      if (this.level >= 2) this.keepG[i] = g;
-      return { g, l };
+      if (this.bright[i] === undefined) this.bright[i] = r.brightness;
+      if (this.level >= 2) this.keepG[i] = r.g;
+      return { g: r.g, l: r.l };
     });
+  }
+
+  private poolInUse(): KernelPool | null {
+    if (!wasmKernelsEnabled()) return null;
+    return this.options.pool === undefined ? sharedKernelPool() : this.options.pool;
+  }
+
+  /** The first pass on the main thread: fused WebAssembly, or the TypeScript reference. */
+  private async firstPassHere(i: number): Promise<FirstPassResult> {
+    if (wasmKernelsEnabled()) {
+      // Products that are not kept go to reused arrays (valid until the next first pass).
+      const P = this.width * this.height;
+      const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
+      const out = {
+        g: this.level >= 2 ? undefined : (this.scratchG ??= new Uint16Array(P)),
+        l: this.level >= 1 ? undefined : (this.scratchL ??= new Uint8Array(lLen)),
+      };
+      // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
+      const r = wasmFirstPass({ data: await this.monoStored(i), width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+      if (!r) throw new Error('WebAssembly first pass unavailable');
+      // The previous frame's L lived in the same reused array: forget it.
+      if (this.level < 1) this.last.delete('L');
+      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
+    }
+    const m = await this.mono(i);
+    // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
+    const g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
+    return { g, l: null, brightness: this.bright[i] ?? brightnessOf(m.data, this.options.blackCutoff) };
+  }
+
+  /** The same first pass in a pool worker (same module, same call plan: bit-identical). */
+  private async firstPassInPool(pool: KernelPool, i: number): Promise<FirstPassResult> {
+    const data = await this.monoStored(i);
+    // The input goes through a reused shared buffer (no copy in postMessage, no fresh memory per
+    // frame); the results are written by the worker into new shared buffers, so the cost of touching
+    // fresh memory for kept products is paid on the worker's core.
+    const slot = this.acquireInput(data.byteLength);
+    const input = data.BYTES_PER_ELEMENT === 1 ? new Uint8Array(slot, 0, data.length) : new Uint16Array(slot, 0, data.length);
+    input.set(data);
+    const P = this.width * this.height;
+    const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
+    const out = { g: new Uint16Array(new SharedArrayBuffer(2 * P)), l: new Uint8Array(new SharedArrayBuffer(lLen)) };
+    try {
+      const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
+    } finally {
+      this.freeInputs.push(slot);
+    }
+  }
+
+  private readonly freeInputs: SharedArrayBuffer[] = [];
+
+  private acquireInput(bytes: number): SharedArrayBuffer {
+    while (this.freeInputs.length) {
+      const s = this.freeInputs.pop()!;
+      if (s.byteLength >= bytes) return s;
+    }
+    return new SharedArrayBuffer(bytes);
+  }
+
+  /**
+   * After a request for frame i in a sequential walk (i = last ± 1), starts the first passes of the
+   * next frames in the same direction, at most two per worker in flight (a bounded queue: each holds
+   * one frame's G and L until used). Far-off read-ahead that was never used is dropped.
+   */
+  private readAhead(pool: KernelPool, i: number): void {
+    const dir = i === this.lastPass + 1 ? 1 : i === this.lastPass - 1 ? -1 : 0;
+    this.lastPass = i;
+    const depth = 2 * pool.threads;
+    for (const j of this.ahead.keys()) if (Math.abs(j - i) > depth || dir === 0) this.ahead.delete(j);
+    if (dir === 0) return;
+    for (let s = 1; s <= depth; s++) {
+      const j = i + s * dir;
+      if (j < 0 || j >= this.count) break;
+      if (this.keepG[j] || this.ahead.has(j)) continue;
+      const job = this.firstPassInPool(pool, j);
+      job.catch(() => { /* reported when the frame is requested */ });
+      this.ahead.set(j, job);
+    }
   }
 
   /** L_i = min(255, round(|Laplace(G_i[0::2, 0::2])| / 256)) as bytes. */
@@ -246,6 +371,10 @@ export class FrameSet {
     this.closed = true;
     this.keepL.length = this.keepG.length = this.keepO.length = this.keepM.length = 0;
     this.last.clear();
+    this.scratchViews.clear();
+    this.ahead.clear();
+    this.freeInputs.length = 0;
+    this.scratchG = this.scratchL = null;
     await this.source.close();
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameSet } from '../../src/runtime/frame-store.ts';
 import type { FrameSource, FrameSourceInfo, RawFrame } from '../../src/io/frame-source.ts';
 import { getKernels, referenceKernels, setKernels } from '../../src/image/kernels.ts';
-import { createWasmInstance, wasmLoadError } from '../../src/image/wasm/node.ts';
+import { createWasmInstance, wasmKernels, wasmLoadError } from '../../src/image/wasm/node.ts';
 import type { WasmKernelInstance } from '../../src/image/wasm/module.ts';
 import { KernelPool } from '../../src/image/workers/pool.ts';
 import { rng } from '../image/helpers.ts';
@@ -162,4 +162,48 @@ describe('KernelPool', () => {
     await p.close();
     await expect(p.firstPass({ data: new Uint8Array(4), width: 2, height: 2, noise: 3, blackCutoff: 0 })).rejects.toThrow(/closed/);
   });
+});
+
+describe('frame store read-ahead in the worker pool', () => {
+  let pool: KernelPool;
+  beforeAll(() => {
+    pool = KernelPool.require({ threads: 2 });
+    setKernels(wasmKernels);
+  });
+  afterAll(async () => {
+    setKernels(referenceKernels);
+    await pool.close();
+  });
+
+  const w = 160, h = 120, n = 12;
+  const frames = Array.from({ length: n }, (_, i) => frameData(w, h, 1, 300 + i, i % 2 ? 'smooth' : 'noise'));
+  const open = (level: 0 | 1 | 2, withPool: boolean) => new FrameSet(source(frames, w, h, 1), {
+    convert: { debayer: 'auto', scale: 256 }, noise: 7, blackCutoff: 3840, level, pool: withPool ? pool : null,
+  }, 1);
+
+  for (const level of [0, 1, 2] as const) {
+    it(`level ${level}: G, L and b equal the main-thread path in ascending, descending and random walks`, async () => {
+      const walks = [
+        Array.from({ length: n }, (_, i) => i),
+        Array.from({ length: n }, (_, i) => n - 1 - i),
+        [5, 2, 9, 3, 4, 5, 11, 0, 1, 7],
+      ];
+      const a = open(level, true);
+      const b = open(level, false);
+      for (const walk of walks) {
+        for (const i of walk) {
+          const [la, lb] = [await a.laplacian(i), await b.laplacian(i)];
+          expect(Buffer.compare(Buffer.from(la.data), Buffer.from(lb.data)), `L ${i}`).toBe(0);
+          const [ga, gb] = [await a.blurredView(i), await b.blurred(i)];
+          expect(Buffer.compare(Buffer.from(ga.data.buffer, ga.data.byteOffset, ga.data.byteLength), Buffer.from(gb.data.buffer)), `G ${i}`).toBe(0);
+          expect(await a.brightness(i)).toBe(await b.brightness(i));
+        }
+      }
+      // The walks did run ahead in the workers (level 2 keeps G after the first walk, so only that one can).
+      expect(a.stats.prefetched).toBeGreaterThan(level === 2 ? n / 2 : n);
+      expect(b.stats.prefetched).toBe(0);
+      await a.close();
+      await b.close();
+    });
+  }
 });

@@ -23,6 +23,6 @@ export {
  * b, G and L of one stored mono frame exactly as the frame store computes them (bit-identical),
  * on the main thread; null when kernels.wasm is not available (use the TypeScript path then).
  */
-export function wasmFirstPass(job: FirstPassInput): FirstPassOutput | null {
-  return sharedWasmInstance()?.firstPass(job) ?? null;
+export function wasmFirstPass(job: FirstPassInput, out?: { g?: Uint16Array; l?: Uint8Array }): FirstPassOutput | null {
+  return sharedWasmInstance()?.firstPass(job, out) ?? null;
 }
