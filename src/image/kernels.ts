@@ -46,7 +46,8 @@ export interface Kernels {
   /** OpenCV linear/cubic resize, pixel-centre convention, replicate border. */
   resize(img: Image, size: ResizeSize, mode?: Interpolation): Image;
   /** out(y,x) = in(y−dy, x−dx), replicate border. */
-  shiftImage(img: Image, dy: number, dx: number, mode?: Interpolation): Image;
+  /** `into`: optional output array (W·H·C) to fill instead of a new one. */
+  shiftImage(img: Image, dy: number, dx: number, mode?: Interpolation, into?: Float32Array): Image;
   /** Copy of img[y0:y1, x0:x1]. */
   crop(img: Image, y0: number, y1: number, x0: number, x1: number): Image;
   /** Copy of img[y0:y1:step, x0:x1:step]. */

@@ -100,12 +100,26 @@ function areaTaps(dstN: number, srcN: number): Taps {
 }
 
 /** Applies x taps (over columns) then y taps (over rows). */
-function applySeparable(img: Image, dstW: number, dstH: number, tx: Taps, ty: Taps): Image {
+/**
+ * The intermediate of the last separable pass, reused by the next one of the same size: touching
+ * fresh memory costs more than the arithmetic on some machines (page faults), and this runs per frame.
+ */
+let tmpScratch: Float32Array | null = null;
+
+function separableTmp(length: number): Float32Array {
+  if (tmpScratch?.length === length) return tmpScratch;
+  const t = new Float32Array(length);
+  if (length <= 1 << 24) tmpScratch = t;
+  return t;
+}
+
+function applySeparable(img: Image, dstW: number, dstH: number, tx: Taps, ty: Taps, into?: Float32Array): Image {
   const { width: w, height: h, channels: C, data } = img;
   const srcRow = w * C;
   const dstRow = dstW * C;
-  // Horizontal pass: every source row → dstW columns.
-  const tmp = new Float32Array(h * dstRow);
+  if (into && into.length !== dstH * dstRow) throw new Error(`output array has ${into.length} samples, expected ${dstH * dstRow}`);
+  // Horizontal pass: every source row → dstW columns (every element of tmp is written).
+  const tmp = separableTmp(h * dstRow);
   const { start: xs, index: xi, weight: xw } = tx;
   for (let y = 0; y < h; y++) {
     const sb = y * srcRow;
@@ -129,7 +143,7 @@ function applySeparable(img: Image, dstW: number, dstH: number, tx: Taps, ty: Ta
     }
   }
   // Vertical pass.
-  const out = new Float32Array(dstH * dstRow);
+  const out = into ?? new Float32Array(dstH * dstRow);
   const acc = new Float64Array(dstRow);
   const { start: ys, index: yi, weight: yw } = ty;
   for (let d = 0; d < dstH; d++) {
@@ -267,9 +281,9 @@ export function resize(img: Image, size: ResizeSize, mode: Interpolation = 'line
  * `(+dy, +dx)`. Linear or cubic (a = −0.75) interpolation, edges replicate. Integer shifts are
  * exact copies.
  */
-export function shiftImage(img: Image, dy: number, dx: number, mode: Interpolation = 'linear'): Image {
+export function shiftImage(img: Image, dy: number, dx: number, mode: Interpolation = 'linear', into?: Float32Array): Image {
   if (!Number.isFinite(dy) || !Number.isFinite(dx)) throw new Error(`invalid shift (${dy}, ${dx})`);
   const tx = interpolationTaps(img.width, img.width, 0, 1, -dx, mode);
   const ty = interpolationTaps(img.height, img.height, 0, 1, -dy, mode);
-  return applySeparable(img, img.width, img.height, tx, ty);
+  return applySeparable(img, img.width, img.height, tx, ty, into);
 }

@@ -21,11 +21,22 @@ function checkRect(p: Plane, r: Rect): void {
  * half-open region `rect`. Two-pass in float64.
  */
 export function meanStd(img: Plane, rect?: Rect): MeanStd {
-  const C = channelsOf(img);
-  const r = rect ?? { y0: 0, y1: img.height, x0: 0, x1: img.width };
-  checkRect(img, r);
-  const d = img.data;
-  const rowLen = img.width * C;
+  return meanStdOf(img.data, img.width, img.height, channelsOf(img), rect);
+}
+
+/**
+ * `meanStd` of an 8-bit plane (e.g. the frame store's Laplacian L_i) without converting it to float:
+ * the same arithmetic in the same order, so the same result to the last bit.
+ */
+export function meanStdBytes(img: { width: number; height: number; data: Uint8Array }, rect?: Rect): MeanStd {
+  if (img.data.length !== img.width * img.height) throw new Error(`${img.data.length} samples for a ${img.width}x${img.height} plane`);
+  return meanStdOf(img.data, img.width, img.height, 1, rect);
+}
+
+function meanStdOf(d: Float32Array | Uint8Array, width: number, height: number, C: number, rect?: Rect): MeanStd {
+  const r = rect ?? { y0: 0, y1: height, x0: 0, x1: width };
+  checkRect({ width, height } as Plane, r);
+  const rowLen = width * C;
   const i0 = r.x0 * C;
   const i1 = r.x1 * C;
   const count = (r.y1 - r.y0) * (i1 - i0);

@@ -12,7 +12,7 @@
  * (Alignment.failed) are never selected.
  */
 import type { NodeDefinition } from '../graph/types.js';
-import { getKernels } from '../image/kernels.js';
+import { meanStdBytes } from '../image/stats.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, Selection } from './data.js';
 import { checkAbort, checkConsistency, integerOffsets, stackSizeOf, usableFrameCount } from './lib/ap-common.js';
@@ -59,12 +59,11 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
     }
     const { dy, dx } = integerOffsets(al);
     const q = new Float64Array(A * N);
-    const kern = getKernels();
     for (let i = 0; i < N; i++) {
       checkAbort(ctx.signal);
       if (!failed.has(i)) {
         const lap = await frames.laplacian(i);
-        const plane = { width: lap.width, height: lap.height, data: Float32Array.from(lap.data) };
+
         const b = frames.normalize ? await frames.brightness(i) : 1;
         for (let a = 0; a < A; a++) {
           const pt = grid.points[a].patch;
@@ -72,7 +71,7 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
           const y1 = Math.floor(Math.min(H, pt.y1 + dy[i]) / 2);
           const x0 = Math.floor(Math.max(0, pt.x0 + dx[i]) / 2);
           const x1 = Math.floor(Math.min(W, pt.x1 + dx[i]) / 2);
-          q[a * N + i] = y1 > y0 && x1 > x0 ? kern.meanStd(plane, { y0, y1, x0, x1 }).std / b : 0;
+          q[a * N + i] = y1 > y0 && x1 > x0 ? meanStdBytes(lap, { y0, y1, x0, x1 }).std / b : 0;
         }
       }
       ctx.progress(i + 1, N);

@@ -79,6 +79,7 @@ export function averageAligned(
   return (async () => {
     const k = getKernels();
     const acc = createImage(w, h, 1);
+    let shifted: Float32Array | undefined; // reused from frame to frame
     for await (const { img, dy, dx } of images) {
       // Whole-pixel part, kept inside the frame (a half-pixel tie may round either way).
       const iy = Math.min(Math.max(roundHalfEven(dy), 0), img.height - h);
@@ -86,7 +87,8 @@ export function averageAligned(
       const fy = dy - iy;
       const fx = dx - ix;
       // out(y) = in(y + f)  ⇔  shiftImage by −f (content moves by −f).
-      const src = isIntegral(fy) && isIntegral(fx) ? img : k.shiftImage(img, -fy, -fx, interpolation);
+      if (shifted?.length !== img.data.length) shifted = undefined;
+      const src = isIntegral(fy) && isIntegral(fx) ? img : k.shiftImage(img, -fy, -fx, interpolation, shifted ??= new Float32Array(img.data.length));
       const clip = k.accumulateShifted(acc, src, iy, ix);
       if (clip.top || clip.bottom || clip.left || clip.right) {
         throw new Error(`Mean: a frame offset (${dy}, ${dx}) reaches outside the frame; the alignment does not match the frames`);
@@ -141,7 +143,7 @@ export const meanNode: NodeDefinition<MeanParams> = {
     async function* gen() {
       for (const i of set) {
         throwIfAborted(ctx);
-        const img = await frames.mono(i);
+        const img = await frames.monoView(i);
         yield { img, dy: al.dy[i], dx: al.dx[i] };
         ctx.progress(++done, set.length);
       }

@@ -17,6 +17,7 @@ import type { Frames, Ranking } from './data.js';
 import type { Image } from '../image/image.js';
 import { getKernels } from '../image/kernels.js';
 import { throwIfAborted } from './lib/global-util.js';
+import { meanStdBytes } from '../image/stats.js';
 
 export interface RankParams extends Record<string, string | number | boolean | number[]> {
   method: string;
@@ -89,10 +90,7 @@ export const rankNode: NodeDefinition<RankParams> = {
       if (p.method === 'Sobel') {
         q = sobelEnergy(k.decimate2(await frames.blurred(i)));
       } else if (p.method === 'Laplace') {
-        const l = await frames.laplacian(i);
-        const f = new Float32Array(l.data.length);
-        for (let j = 0; j < f.length; j++) f[j] = l.data[j];
-        q = k.meanStd({ width: l.width, height: l.height, data: f }).std;
+        q = meanStdBytes(await frames.laplacian(i)).std;
       } else {
         throw new Error(`Rank.method: unknown method '${p.method}'; expected one of ${RANK_METHODS.join(', ')}`);
       }

@@ -201,6 +201,15 @@ export class FrameSet {
     return m;
   }
 
+  /** Like `mono(i)`, in an array that the next `monoView` call reuses (see `originalView`). */
+  monoView(i: number): Promise<Image> {
+    this.check(i);
+    return this.memo('Mv', i, async () => {
+      const s = await this.monoStored(i);
+      return this.storedToImage(s, 1, this.scratchView('M', s.length));
+    });
+  }
+
   /** M_i: the monochrome frame, float on the 16-bit scale. */
   mono(i: number): Promise<Image> {
     this.check(i);
