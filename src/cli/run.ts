@@ -2,6 +2,7 @@
  * `luckygraph run <graph.yaml> [--input PATH]... [--out PATH] [--set NODE.PARAM=VALUE]...
  *                 [--buffering auto|0..4] [--workers N] [--cache-dir DIR] [--json]`
  * --workers: kernel worker threads for read-ahead (default: one per core; 0 = main thread only).
+ * Kernels: LUCKYGRAPH_KERNELS=auto|reference|wasm|gpu (src/image/backend.ts); --json reports which ran.
  * Several --input values make a batch: one job each; a failed job is reported and the batch goes on.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -17,8 +18,8 @@ import { availableMemory } from '../runtime/memory.js';
 import { parseArgs } from './args.js';
 import { UsageError } from './info.js';
 import { progressPrinter } from './progress.js';
-import { enableWasmKernels } from '../image/wasm/node.js';
-import { defaultWorkerCount, setKernelWorkers } from '../image/workers/shared-pool.js';
+import { installKernelBackend } from '../image/backend.js';
+import { defaultWorkerCount, kernelWorkerCount, setKernelWorkers } from '../image/workers/shared-pool.js';
 
 function parseWorkers(v: string | undefined): number {
   if (v === undefined || v === 'auto') return defaultWorkerCount();
@@ -48,7 +49,7 @@ interface JobSummary {
 }
 
 export async function runCommand(args: string[], out: (s: string) => void): Promise<number> {
-  enableWasmKernels();
+  const kernels = await installKernelBackend();
   const a = parseArgs(args, ['input', 'out', 'set', 'buffering', 'workers', 'cache-dir'], ['json']);
   setKernelWorkers(parseWorkers(a.values.get('workers')?.[0]));
   if (a.positional.length !== 1) throw new UsageError('run needs exactly one graph file');
@@ -101,7 +102,7 @@ export async function runCommand(args: string[], out: (s: string) => void): Prom
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   if (json) {
     const only = summaries.length === 1 ? summaries[0] : undefined;
-    out(JSON.stringify({ ok: failed === 0, ...(only ? { nodes: only.nodes, outputs: only.outputs, level: only.level, error: only.error } : {}), jobs: summaries, peakRssBytes }, null, 2));
+    out(JSON.stringify({ ok: failed === 0, ...(only ? { nodes: only.nodes, outputs: only.outputs, level: only.level, error: only.error } : {}), jobs: summaries, peakRssBytes, kernels: { backend: kernels.backend, detail: kernels.detail }, workers: kernelWorkerCount() }, null, 2));
   }
   return failed ? 1 : 0;
 }

@@ -11,6 +11,7 @@ import { topologicalOrder } from '../../graph/topology.ts';
 import { parseRef } from '../../graph/util.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { enableWasmKernels } from '../../image/wasm/node.ts';
+import { defaultWorkerCount, setKernelWorkers } from '../../image/workers/shared-pool.ts';
 import { runGraph, checkedParams, cacheKeys } from '../../runtime/executor.ts';
 import { ResultCache, type Outputs } from '../../runtime/result-cache.ts';
 import { computeSignatures } from '../../runtime/signature.ts';
@@ -89,6 +90,8 @@ export class EditorSession {
 
   constructor(options: SessionOptions = {}) {
     enableWasmKernels();
+    // Read-ahead of first passes in one worker per core (bit-identical; the editor never computes in the page).
+    setKernelWorkers(defaultWorkerCount());
     this.registry = options.registry ?? editorRegistry(createRegistry());
     this.cache = new ResultCache({
       budgetBytes: options.cacheBytes ?? Math.floor(availableMemory() * 0.25),

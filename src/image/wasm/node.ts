@@ -87,10 +87,11 @@ export const wasmKernels: Kernels = createWasmKernels(sharedWasmInstance, (e) =>
 /**
  * Loads kernels.wasm now (synchronously) and installs `wasmKernels` with `setKernels`; idempotent.
  * Returns true when the WebAssembly kernels are in use; false (after one warning) when kernels.wasm
- * is missing or unusable, or when LUCKYGRAPH_KERNELS=reference — the current kernels then stay.
+ * is missing or unusable, or when LUCKYGRAPH_KERNELS=reference (unless `ignoreEnv`) — the current
+ * kernels then stay. The CLI and the editor choose through ../backend.ts `installKernelBackend`.
  */
-export function enableWasmKernels(): boolean {
-  if (process.env.LUCKYGRAPH_KERNELS === 'reference') return false;
+export function enableWasmKernels(ignoreEnv = false): boolean {
+  if (!ignoreEnv && process.env.LUCKYGRAPH_KERNELS === 'reference') return false;
   if (!sharedWasmInstance()) return false;
   if (getKernels() !== wasmKernels) setKernels(wasmKernels);
   return true;

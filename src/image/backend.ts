@@ -1,0 +1,77 @@
+/**
+ * Which kernels run: the TypeScript reference, the WebAssembly SIMD kernels, or a gpu.js backend.
+ *
+ * `LUCKYGRAPH_KERNELS` chooses: `reference`, `wasm`, `gpu` (gpu.js in whatever mode it picks, even
+ * without a device: for tests), or `auto` (default): gpu.js only when a hardware GPU context can be
+ * created (headless-gl's WebGL here; in Node, gpu.js has no WebGPU mode), else WebAssembly, else the
+ * reference. gpu.js is imported only when it will be used (loading it costs about 1.3 s).
+ *
+ * The gpu.js backend replaces the Gaussian blur only (the heaviest first-pass kernel); it matches the
+ * reference within 0.02 on the 16-bit scale (float32 summation order), so G (rounded to integers) can
+ * differ by one step in a few pixels; every other kernel stays on the CPU. The WebAssembly kernels are
+ * bit-identical to the reference (NCC within 1e-6).
+ */
+import { createRequire } from 'node:module';
+import { referenceKernels, setKernels, type Kernels } from './kernels.ts';
+import { enableWasmKernels } from './wasm/node.ts';
+
+export type KernelBackendName = 'reference' | 'wasm' | 'gpu';
+
+export interface KernelBackendChoice {
+  backend: KernelBackendName;
+  /** For gpu: the mode gpu.js ran ('webgl2', 'headlessgl', … or 'cpu'/'webasm' without a device). */
+  detail: string;
+  /** Why this backend. */
+  reason: string;
+}
+
+/** True when a hardware WebGL context can be created in this process (headless-gl with its bindings). */
+export function hardwareGlAvailable(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const createGl = require('gl') as (w: number, h: number) => { getExtension(n: string): unknown } | null;
+    const ctx = createGl(1, 1);
+    if (!ctx) return false;
+    (ctx.getExtension('STACKGL_destroy_context') as { destroy(): void } | null)?.destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The gpu.js kernel set: the reference kernels with the Gaussian blur of mono images on gpu.js. */
+export async function gpuKernels(mode: 'gpu' | 'cpu' = 'gpu'): Promise<{ kernels: Kernels; mode: string }> {
+  const { GpuBlur } = await import('./gpu/gpu-blur.ts');
+  const blur = new GpuBlur(mode);
+  const kernels: Kernels = {
+    ...referenceKernels,
+    gaussianBlur: (img, ksize) => (img.channels === 1 && ksize <= 23 ? blur.blur(img, ksize) : referenceKernels.gaussianBlur(img, ksize)),
+  };
+  // Run it once so the mode gpu.js really uses is known.
+  blur.blur({ width: 4, height: 4, channels: 1, data: new Float32Array(16) }, 3);
+  return { kernels, mode: blur.mode ?? 'unknown' };
+}
+
+/**
+ * Installs the kernels for this process (see the module comment) and says which ones.
+ * `probeGpu` is for tests: it replaces the hardware check.
+ */
+export async function installKernelBackend(opts: { request?: string; probeGpu?: () => boolean } = {}): Promise<KernelBackendChoice> {
+  const request = (opts.request ?? process.env.LUCKYGRAPH_KERNELS ?? 'auto').toLowerCase();
+  if (!['auto', 'reference', 'wasm', 'gpu'].includes(request)) {
+    throw new Error(`LUCKYGRAPH_KERNELS: expected auto, reference, wasm or gpu; found '${request}'`);
+  }
+  if (request === 'reference') {
+    setKernels(referenceKernels);
+    return { backend: 'reference', detail: 'typescript', reason: 'LUCKYGRAPH_KERNELS=reference' };
+  }
+  const hardware = request === 'gpu' || (request === 'auto' && (opts.probeGpu ?? hardwareGlAvailable)());
+  if (hardware) {
+    const { kernels, mode } = await gpuKernels('gpu');
+    setKernels(kernels);
+    return { backend: 'gpu', detail: mode, reason: request === 'gpu' ? 'LUCKYGRAPH_KERNELS=gpu' : 'a hardware GPU context is available' };
+  }
+  if (enableWasmKernels(true)) return { backend: 'wasm', detail: 'simd128', reason: request === 'wasm' ? 'LUCKYGRAPH_KERNELS=wasm' : 'no hardware GPU; WebAssembly SIMD available' };
+  setKernels(referenceKernels);
+  return { backend: 'reference', detail: 'typescript', reason: 'kernels.wasm is not available' };
+}
