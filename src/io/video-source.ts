@@ -1,18 +1,21 @@
 /**
- * Video files (AVI, MP4, MOV, MKV, …) decoded by ffmpeg into raw frames over a pipe.
+ * Video files (AVI, MP4, MOV, MKV, …) decoded by ffmpeg into raw frames.
+ *
+ * Opening runs two short ffmpeg processes at the same time: a stream copy that counts the packets
+ * (frame count, size, pixel format) and a decode of the first frame (colour detection).
  *
  * Strategy for random access: the first time any frame is requested, the whole video is decoded ONCE
  * into a temporary raw frame file (frameCount × width × height × planes × bytes per sample, e.g.
- * 101 × 1280×960 gray8 = 124 MB for the PSS sample video), written sequentially from the ffmpeg pipe.
- * Every later read — random or sequential, however many passes the buffering level needs — is a
- * positional read from that file (served from the OS page cache when it fits). Cost: one decode pass
- * plus the disk space of the raw frames, released on close(). Set LUCKYGRAPH_SPOOL_DIR to choose
+ * 101 × 1280×960 gray8 = 124 MB for the PSS sample video), written sequentially by ffmpeg itself (its
+ * stdout is the file, so the frames never pass through this process); readers wait only for the frame
+ * they need. Every later read — random or sequential, however many passes the buffering level needs —
+ * is a positional read from that file (served from the OS page cache when it fits). Cost: one decode
+ * pass plus the disk space of the raw frames, released on close(). Set LUCKYGRAPH_SPOOL_DIR to choose
  * where the spool goes (default: the OS temp folder).
  *
  * Pixel format: mono content (gray or YUV with neutral chroma in the first frame) is decoded as
- * gray (8 bit) or gray16le (sources with more than 8 bits); colour content as rgb24 / rgb48le.
- */
-import { spawn, spawnSync } from 'node:child_process';
+ * gray (8 bit) or gray16le (sources with more than 8 bits); colour content as rgb24 / rgb48le. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,14 +34,48 @@ interface Probe {
   frameCount: number;
 }
 
-function runFfmpegSync(ffmpeg: string, args: string[], maxBuffer = 64 * 1024 * 1024) {
-  return spawnSync(ffmpeg, ['-hide_banner', '-nostdin', ...args], { maxBuffer });
+interface FfmpegRun {
+  /** Exit code; null when killed by a signal, failed to start or went over maxBuffer (as spawnSync's status). */
+  status: number | null;
+  /** Stdout as received from the pipe (not concatenated). */
+  stdout: Buffer[];
+  stdoutBytes: number;
+  stderr: string;
 }
 
-function probe(path: string, ffmpeg: string): Probe {
-  // Count packets of the first video stream without decoding (-c copy): fast and exact for these files.
-  const r = runFfmpegSync(ffmpeg, ['-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-']);
-  const err = r.stderr.toString('utf8');
+/** Runs ffmpeg without blocking the event loop (so several can run at once); spawnSync-like result. */
+function runFfmpeg(ffmpeg: string, args: string[], maxBuffer = 64 * 1024 * 1024): { result: Promise<FfmpegRun>; kill: () => void } {
+  const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let stdoutBytes = 0, stderrBytes = 0, over = false;
+  const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  child.stdout.on('data', (d: Buffer) => {
+    stdoutBytes += d.length;
+    if (stdoutBytes > maxBuffer) { over = true; kill(); } else stdout.push(d);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderrBytes += d.length;
+    if (stderrBytes > maxBuffer) { over = true; kill(); } else stderr.push(d);
+  });
+  const result = new Promise<FfmpegRun>((resolve) => {
+    let spawnError: Error | null = null;
+    child.on('error', (e) => { spawnError = e; });
+    child.on('close', (code) => {
+      const text = Buffer.concat(stderr).toString('utf8') + (spawnError ? `\n${spawnError.message}` : '');
+      resolve({ status: over || spawnError ? null : code, stdout, stdoutBytes: over ? 0 : stdoutBytes, stderr: text });
+    });
+  });
+  return { result, kill };
+}
+
+/** Count packets of the first video stream without decoding (-c copy): fast and exact for these files. */
+function startProbe(path: string, ffmpeg: string) {
+  return runFfmpeg(ffmpeg, ['-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-']);
+}
+
+function parseProbe(path: string, r: FfmpegRun): Probe {
+  const err = r.stderr;
   const input = /Input #0, ([^,]+(?:,[^,]+)*?), from/.exec(err);
   const stream = /Stream #0:\d+(?:\[[^\]]*\])?(?:\([^)]*\))?: Video: (\w+)[^,]*, ([a-z0-9_]+)(?:\([^)]*\))?, (\d+)x(\d+)/.exec(err);
   if (r.status !== 0 || !stream) {
@@ -55,18 +92,41 @@ function probe(path: string, ffmpeg: string): Probe {
   };
 }
 
+/** Decodes the first frame as rgb24 (one decoder thread: no frame-threading delay, same pixels). */
+function startFirstFrame(path: string, ffmpeg: string) {
+  return runFfmpeg(ffmpeg, ['-threads', '1', '-i', path, '-map', '0:v:0', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], 512 * 1024 * 1024);
+}
+
+const isGrayFormat = (pixFmt: string) => /^gray|^y(8|16)|^mono/.test(pixFmt);
+
 /** True when the first frame has colour: YUV chroma away from neutral, or RGB channels that differ. */
-function detectColour(path: string, ffmpeg: string, p: Probe): boolean {
-  if (/^gray|^y(8|16)|^mono/.test(p.pixFmt)) return false;
-  const r = runFfmpegSync(ffmpeg, ['-i', path, '-map', '0:v:0', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], 512 * 1024 * 1024);
-  const buf = r.stdout;
-  if (r.status !== 0 || buf.length < p.width * p.height * 3) throw new InputError(path, 'unreadable video (cannot decode the first frame)');
-  // Chroma rounding in YUV→RGB gives differences of a few levels on grey content; real colour exceeds that widely.
-  let big = 0;
+function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
   const n = p.width * p.height;
-  for (let i = 0; i < n; i++) {
-    const r0 = buf[3 * i], g = buf[3 * i + 1], b = buf[3 * i + 2];
-    if (Math.abs(r0 - g) > 6 || Math.abs(r0 - b) > 6 || Math.abs(g - b) > 6) big++;
+  if (r.status !== 0 || r.stdoutBytes < n * 3) throw new InputError(path, 'unreadable video (cannot decode the first frame)');
+  // Chroma rounding in YUV→RGB gives differences of a few levels on grey content; real colour exceeds that widely.
+  // The first n pixels, walked across the pipe chunks (a pixel may straddle two chunks).
+  let big = 0;
+  let px = 0;
+  const carry = new Uint8Array(3);
+  let c = 0;
+  const isBig = (r0: number, g: number, b: number) => Math.abs(r0 - g) > 6 || Math.abs(r0 - b) > 6 || Math.abs(g - b) > 6;
+  for (const buf of r.stdout) {
+    if (px >= n) break;
+    let i = 0;
+    if (c > 0) {
+      while (c < 3 && i < buf.length) carry[c++] = buf[i++];
+      if (c < 3) continue;
+      if (isBig(carry[0], carry[1], carry[2])) big++;
+      px++; c = 0;
+    }
+    const whole = Math.min(Math.floor((buf.length - i) / 3), n - px);
+    const end = i + 3 * whole;
+    for (; i < end; i += 3) {
+      const r0 = buf[i], g = buf[i + 1], b = buf[i + 2];
+      if (Math.abs(r0 - g) > 6 || Math.abs(r0 - b) > 6 || Math.abs(g - b) > 6) big++;
+    }
+    px += whole;
+    if (px < n) while (i < buf.length) carry[c++] = buf[i++];
   }
   return big > n * 0.001;
 }
@@ -76,9 +136,21 @@ export async function openVideo(path: string): Promise<FrameSource> {
   try { size = statSync(path).size; } catch { throw new InputError(path, 'file not found'); }
   if (size === 0) throw new InputError(path, 'empty file');
   const { path: ffmpeg } = requireFfmpeg(path);
-  const p = probe(path, ffmpeg);
-  if (p.frameCount <= 0) throw new InputError(path, 'unreadable video (no video frames)');
-  const colour = detectColour(path, ffmpeg, p);
+  // The packet count and the first-frame decode run at the same time; the second is only used (and
+  // only waited for) when the probe says the pixel format can hold colour.
+  const probeRun = startProbe(path, ffmpeg);
+  const firstRun = startFirstFrame(path, ffmpeg);
+  let p: Probe;
+  try {
+    p = parseProbe(path, await probeRun.result);
+    if (p.frameCount <= 0) throw new InputError(path, 'unreadable video (no video frames)');
+  } catch (e) {
+    firstRun.kill();
+    throw e;
+  }
+  let colour = false;
+  if (isGrayFormat(p.pixFmt)) firstRun.kill();
+  else colour = detectColour(path, p, await firstRun.result);
   const planes: 1 | 3 = colour ? 3 : 1;
   const bps: 1 | 2 = p.highDepth ? 2 : 1;
   const pixFmt = colour ? (bps === 2 ? 'rgb48le' : 'rgb24') : (bps === 2 ? 'gray16le' : 'gray');
@@ -90,6 +162,26 @@ export async function openVideo(path: string): Promise<FrameSource> {
   return new VideoSource(info, ffmpeg, pixFmt);
 }
 
+/**
+ * ffmpeg processes writing spools. Unlike a pipe's writer (which dies on the broken pipe) they would
+ * outlive this process and finish decoding into the temp folder, so they are killed when it exits.
+ */
+const spoolWriters = new Set<ChildProcess>();
+function trackSpoolWriter(child: ChildProcess): void {
+  if (spoolWriters.size === 0) process.once('exit', killSpoolWriters);
+  spoolWriters.add(child);
+  child.once('close', () => {
+    spoolWriters.delete(child);
+    if (spoolWriters.size === 0) process.removeListener('exit', killSpoolWriters);
+  });
+}
+function killSpoolWriters(): void {
+  for (const c of spoolWriters) c.kill('SIGKILL');
+}
+
+/** How often the spool's size is checked while a reader waits for a frame the decoder has not written yet. */
+const SPOOL_POLL_MS = 2;
+
 class VideoSource implements FrameSource {
   private spoolDir: string | null = null;
   private spool: FileHandle | null = null;
@@ -98,44 +190,60 @@ class VideoSource implements FrameSource {
   private spooled = 0;
   private waiters: { index: number; resolve: () => void }[] = [];
   private spoolError: unknown = null;
+  /** The decoder has exited (spooled is final) or failed (spoolError). */
+  private spoolFinished = false;
+  /** Wakes the spool watcher (a reader started waiting, or ffmpeg exited). */
+  private pollWake: (() => void) | null = null;
   private readonly frameBytes: number;
 
   constructor(readonly info: FrameSourceInfo, private ffmpeg: string, private pixFmt: string) {
     this.frameBytes = info.width * info.height * info.planes * info.bytesPerSample;
   }
 
+  private ffmpegArgs(): string[] {
+    return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', this.info.path, '-map', '0:v:0',
+      '-f', 'rawvideo', '-pix_fmt', this.pixFmt, 'pipe:1'];
+  }
+
+  /** Frame over buf: a view (no copy) when the 16-bit samples are aligned, else a copy. */
   private wrap(index: number, buf: Buffer): RawFrame {
     const { info } = this;
     const data = info.bytesPerSample === 1
       ? new Uint8Array(buf.buffer, buf.byteOffset, this.frameBytes)
-      : new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + this.frameBytes));
+      : buf.byteOffset % 2 === 0
+        ? new Uint16Array(buf.buffer, buf.byteOffset, this.frameBytes / 2)
+        : new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + this.frameBytes));
     return { index, width: info.width, height: info.height, planes: info.planes, bitDepth: info.bitDepth, data };
   }
 
-  /** Decodes every frame through the pipe, calling onFrame in order. */
+  /**
+   * Decodes every frame through the pipe, calling onFrame in order. Pipe chunks are copied straight into
+   * one reusable frame buffer (fresh memory is expensive to touch, reused memory is not): the buffer given
+   * to onFrame is only valid until onFrame returns (or the promise it returns settles).
+   */
   private async decode(onFrame: (index: number, buf: Buffer) => Promise<void> | void, signal?: AbortSignal): Promise<number> {
-    const { info } = this;
-    const child = spawn(this.ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', info.path, '-map', '0:v:0',
-      '-f', 'rawvideo', '-pix_fmt', this.pixFmt, 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { info, frameBytes } = this;
+    const child = spawn(this.ffmpeg, this.ffmpegArgs(), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     const exited = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
-    let pending: Buffer[] = [];
-    let have = 0;
+    const frame = Buffer.allocUnsafeSlow(frameBytes);
+    let fill = 0;
     let index = 0;
     try {
       for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
         if (signal?.aborted) { child.kill(); throw signal.reason ?? new Error('aborted'); }
-        pending.push(chunk);
-        have += chunk.length;
-        while (have >= this.frameBytes) {
-          const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-          const frame = Buffer.from(all.subarray(0, this.frameBytes));
-          const rest = all.subarray(this.frameBytes);
-          pending = rest.length ? [rest] : [];
-          have = rest.length;
-          if (index < info.frameCount) await onFrame(index, frame);
-          index++;
+        let off = 0;
+        while (off < chunk.length) {
+          const n = Math.min(chunk.length - off, frameBytes - fill);
+          chunk.copy(frame, fill, off, off + n);
+          fill += n;
+          off += n;
+          if (fill === frameBytes) {
+            if (index < info.frameCount) await onFrame(index, frame);
+            index++;
+            fill = 0;
+          }
         }
       }
     } finally {
@@ -148,6 +256,50 @@ class VideoSource implements FrameSource {
     return index;
   }
 
+  /**
+   * Decodes the whole video into the spool: ffmpeg writes the raw frames straight into the spool file (its
+   * stdout is the file), so no frame data passes through this process. Progress is the file's size,
+   * checked every SPOOL_POLL_MS while some reader waits. Frame i counts as spooled once ffmpeg has exited
+   * or the file extends a margin (≥ one frame) past its end: on Linux the size only ever covers copied
+   * data, the margin also covers file systems that extend the size before the bytes land. Returns the
+   * number of whole frames written.
+   */
+  private async decodeToSpool(fh: FileHandle): Promise<number> {
+    const { info, frameBytes } = this;
+    const child = spawn(this.ffmpeg, this.ffmpegArgs(), { stdio: ['ignore', fh.fd, 'pipe'] });
+    trackSpoolWriter(child);
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    let running = true;
+    const exited = new Promise<number>((res) => {
+      child.on('error', (e) => { stderr += `\n${e.message}`; });
+      child.on('close', (code) => res(code ?? -1));
+    });
+    void exited.then(() => { running = false; this.pollWake?.(); });
+    const margin = Math.max(frameBytes, 1 << 20);
+    try {
+      while (running) {
+        await new Promise<void>((resolve) => {
+          const timer = this.waiters.length ? setTimeout(() => done(), SPOOL_POLL_MS) : null;
+          const done = () => { if (timer) clearTimeout(timer); this.pollWake = null; resolve(); };
+          this.pollWake = done;
+        });
+        if (!running || !this.waiters.length) continue;
+        const { size } = await fh.stat();
+        const ready = Math.min(info.frameCount, Math.floor(Math.max(0, size - margin) / frameBytes));
+        if (ready > this.spooled) { this.spooled = ready; this.wake(); }
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    }
+    const code = await exited;
+    const n = Math.floor((await fh.stat()).size / frameBytes);
+    if (code !== 0 && n < info.frameCount) {
+      throw new InputError(info.path, `ffmpeg failed after ${n} frames: ${stderr.trim().split('\n').pop()}`);
+    }
+    return n;
+  }
+
   private ensureSpool(): Promise<void> {
     if (!this.spooling) {
       this.spooling = (async () => {
@@ -156,11 +308,7 @@ class VideoSource implements FrameSource {
         const fh = await open(join(this.spoolDir, 'frames.raw'), 'w+');
         this.spool = fh;
         try {
-          const n = await this.decode(async (i, buf) => {
-            await fh.write(buf, 0, buf.length, i * this.frameBytes);
-            this.spooled = i + 1;
-            this.wake();
-          });
+          const n = await this.decodeToSpool(fh);
           if (n < this.info.frameCount) {
             this.info.warnings.push(`decoded ${n} frames, the container said ${this.info.frameCount}; using ${n}`);
             this.info.frameCount = n;
@@ -170,6 +318,7 @@ class VideoSource implements FrameSource {
           this.spoolError = e;
           throw e;
         } finally {
+          this.spoolFinished = true;
           this.wake(true);
         }
       })();
@@ -187,7 +336,13 @@ class VideoSource implements FrameSource {
   /** Resolves once frame `index` is in the spool (the decoder runs ahead in the background). */
   private async spooledFrame(index: number): Promise<void> {
     const done = this.ensureSpool();
-    if (index >= this.spooled) await new Promise<void>((resolve) => this.waiters.push({ index, resolve }));
+    // (once the decoder has finished or failed nobody would wake a new waiter)
+    if (index >= this.spooled && !this.spoolFinished) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push({ index, resolve });
+        this.pollWake?.();
+      });
+    }
     if (this.spoolError) { await done; }
     if (index >= this.spooled) {
       await done;
@@ -200,7 +355,8 @@ class VideoSource implements FrameSource {
       throw new InputError(this.info.path, `frame ${index} out of range 0..${this.info.frameCount - 1}`);
     }
     await this.spooledFrame(index);
-    const buf = Buffer.allocUnsafe(this.frameBytes);
+    // a fresh buffer per call: callers may keep frames
+    const buf = Buffer.allocUnsafeSlow(this.frameBytes);
     await this.spool!.read(buf, 0, this.frameBytes, index * this.frameBytes);
     return this.wrap(index, buf);
   }
@@ -209,9 +365,12 @@ class VideoSource implements FrameSource {
     for (let i = start; i < Math.min(end, this.info.frameCount); i++) yield await this.read(i);
   }
 
-  /** Decode-only pass straight from the pipe (no spool): the benchmark's physical limit. */
+  /**
+   * Decode-only pass through the pipe (no spool): the benchmark's physical limit. The frame given to
+   * onFrame views a buffer that the next frame overwrites: copy what must outlive the call.
+   */
   async decodeAll(onFrame?: (f: RawFrame) => void): Promise<number> {
-    return this.decode((i, buf) => { onFrame?.(this.wrap(i, buf)); });
+    return this.decode(onFrame ? (i, buf) => { onFrame(this.wrap(i, buf)); } : () => {});
   }
 
   async close(): Promise<void> {
