@@ -66,8 +66,13 @@ export interface RawFrame {
 
 export interface FrameSource {
   readonly info: FrameSourceInfo;
-  /** Random access to frame i (0-based). May be costly for videos (see the video source). */
-  read(index: number): Promise<RawFrame>;
+  /**
+   * Random access to frame i (0-based). May be costly for videos (see the video source).
+   * `into`: a buffer of at least the frame's bytes (width·height·planes·bytesPerSample) that the
+   * samples may be read into — the returned data then views it, so the caller must be done with it
+   * before reusing `into`. Sources that cannot read in place ignore it and return new arrays.
+   */
+  read(index: number, into?: ArrayBuffer): Promise<RawFrame>;
   /** Sequential pass over frames [start, end). The cheapest way to visit every frame. */
   frames(start?: number, end?: number): AsyncIterable<RawFrame>;
   close(): Promise<void>;

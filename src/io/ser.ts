@@ -166,28 +166,30 @@ export async function openSer(path: string, options: SerOpenOptions = {}): Promi
   }
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 class SerSource implements FrameSource {
   private closed = false;
   constructor(private fh: FileHandle, readonly info: FrameSourceInfo, private frameBytes: number) {}
 
-  async read(index: number): Promise<RawFrame> {
+  async read(index: number, into?: ArrayBuffer): Promise<RawFrame> {
     const { info } = this;
     if (!Number.isInteger(index) || index < 0 || index >= info.frameCount) {
       throw new InputError(info.path, `frame ${index} out of range 0..${info.frameCount - 1}`);
     }
     if (this.closed) throw new InputError(info.path, 'read after close');
-    const buf = Buffer.allocUnsafe(this.frameBytes);
+    // Read straight into the sample array (a lent buffer, or a fresh one: callers may keep frames).
+    const store = into && into.byteLength >= this.frameBytes ? into : new ArrayBuffer(this.frameBytes);
+    const buf = Buffer.from(store, 0, this.frameBytes);
     const { bytesRead } = await this.fh.read(buf, 0, this.frameBytes, SER_HEADER_BYTES + index * this.frameBytes);
     if (bytesRead !== this.frameBytes) throw new InputError(info.path, `frame ${index}: short read (${bytesRead} of ${this.frameBytes} bytes)`);
     let data: Uint8Array | Uint16Array;
     if (info.bytesPerSample === 1) {
-      data = new Uint8Array(buf.buffer, buf.byteOffset, this.frameBytes);
+      data = new Uint8Array(store, 0, this.frameBytes);
     } else {
-      const n = this.frameBytes / 2;
-      const out = new Uint16Array(n);
-      if (info.ser!.byteOrder === 'little') for (let i = 0; i < n; i++) out[i] = buf[2 * i] | (buf[2 * i + 1] << 8);
-      else for (let i = 0; i < n; i++) out[i] = (buf[2 * i] << 8) | buf[2 * i + 1];
-      data = out;
+      // Samples in the file's byte order → host order (swap16 is native).
+      if ((info.ser!.byteOrder === 'little') !== HOST_LITTLE_ENDIAN) buf.swap16();
+      data = new Uint16Array(store, 0, this.frameBytes / 2);
     }
     return { index, width: info.width, height: info.height, planes: info.planes, bitDepth: info.bitDepth, data };
   }

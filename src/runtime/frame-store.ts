@@ -124,8 +124,8 @@ export class FrameSet {
     return v;
   }
 
-  private async readOriginal(i: number): Promise<Stored> {
-    const raw = await this.source.read(this.include[i]);
+  private async readOriginal(i: number, into?: ArrayBuffer): Promise<Stored> {
+    const raw = await this.source.read(this.include[i], into);
     this.stats.reads++;
     const roi = this.options.roi && this.options.roi.length === 4 ? this.options.roi : null;
     const c = this.options.convert;
@@ -173,10 +173,55 @@ export class FrameSet {
     });
   }
 
+  /** Raw-frame buffers lent to the source for reads whose result is not kept (levels 0–2). */
+  private readonly freeRaw: ArrayBuffer[] = [];
+  /** The most recent read (the single-entry cache of O at levels 0–2) and how many users hold it. */
+  private lastRead: { i: number; s: Promise<Stored>; buf: ArrayBuffer; users: number; current: boolean } | null = null;
+
+  /**
+   * O_i as stored, for a use that ends before the next await: at levels 0–2 the frame is read into a
+   * recycled buffer (no fresh memory per read); `release()` ends the use, after which the data must
+   * not be touched. The most recent read stays valid for the next lease of the same frame (so O and
+   * M of one frame cost one read). At levels 3–4 the kept frame is returned and release does nothing.
+   */
+  private async leaseOriginal(i: number): Promise<{ s: Stored; release: () => void }> {
+    if (this.level >= 3 || this.keepO[i]) return { s: await this.originalStored(i), release: noop };
+    let e = this.lastRead;
+    if (!e || e.i !== i) {
+      if (e) { e.current = false; this.freeIfUnused(e); }
+      const { width, height, planes, bytesPerSample } = this.info;
+      const bytes = width * height * planes * bytesPerSample;
+      let buf = this.freeRaw.pop();
+      if (!buf || buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
+      e = { i, s: this.readOriginal(i, buf), buf, users: 0, current: true };
+      this.lastRead = e;
+    }
+    const entry = e;
+    entry.users++;
+    let s: Stored;
+    try {
+      s = await entry.s;
+    } catch (err) {
+      entry.users--;
+      if (this.lastRead === entry) { this.lastRead = null; entry.current = false; }
+      this.freeIfUnused(entry);
+      throw err;
+    }
+    let done = false;
+    return { s, release: () => { if (!done) { done = true; entry.users--; this.freeIfUnused(entry); } } };
+  }
+
+  private freeIfUnused(e: { buf: ArrayBuffer; users: number; current: boolean }): void {
+    if (!e.current && e.users === 0 && this.freeRaw.length < 8 && !this.freeRaw.includes(e.buf)) this.freeRaw.push(e.buf);
+  }
+
   /** O_i: the calibrated, debayered original, float on the 16-bit scale. */
   original(i: number): Promise<Image> {
     this.check(i);
-    return this.memo('O', i, async () => this.storedToImage(await this.originalStored(i), this.channels));
+    return this.memo('O', i, async () => {
+      const { s, release } = await this.leaseOriginal(i);
+      try { return this.storedToImage(s, this.channels); } finally { release(); }
+    });
   }
 
   /**
@@ -186,34 +231,39 @@ export class FrameSet {
   originalView(i: number): Promise<Image> {
     this.check(i);
     return this.memo('Ov', i, async () => {
-      const s = await this.originalStored(i);
-      return this.storedToImage(s, this.channels, this.scratchView('O', s.length));
+      const { s, release } = await this.leaseOriginal(i);
+      try { return this.storedToImage(s, this.channels, this.scratchView('O', s.length)); } finally { release(); }
     });
   }
 
-  private async monoStored(i: number): Promise<Uint16Array | Stored> {
-    if (this.channels === 1) return this.originalStored(i);
+  /** M_i as stored, leased like `leaseOriginal` (colour frames: converted, and the original released). */
+  private async leaseMono(i: number): Promise<{ s: Stored; release: () => void }> {
+    if (this.channels === 1) return this.leaseOriginal(i);
     const kept = this.keepM[i];
-    if (kept) return kept;
-    const o = this.storedToImage(await this.originalStored(i), 3);
-    const m = quantise16(toMono(o).data);
+    if (kept) return { s: kept, release: noop };
+    const { s: o, release } = await this.leaseOriginal(i);
+    let m: Uint16Array;
+    try { m = quantise16(toMono(this.storedToImage(o, 3)).data); } finally { release(); }
     if (this.level >= 4) this.keepM[i] = m;
-    return m;
+    return { s: m, release: noop };
   }
 
   /** Like `mono(i)`, in an array that the next `monoView` call reuses (see `originalView`). */
   monoView(i: number): Promise<Image> {
     this.check(i);
     return this.memo('Mv', i, async () => {
-      const s = await this.monoStored(i);
-      return this.storedToImage(s, 1, this.scratchView('M', s.length));
+      const { s, release } = await this.leaseMono(i);
+      try { return this.storedToImage(s, 1, this.scratchView('M', s.length)); } finally { release(); }
     });
   }
 
   /** M_i: the monochrome frame, float on the 16-bit scale. */
   mono(i: number): Promise<Image> {
     this.check(i);
-    return this.memo('M', i, async () => this.storedToImage(await this.monoStored(i), 1));
+    return this.memo('M', i, async () => {
+      const { s, release } = await this.leaseMono(i);
+      try { return this.storedToImage(s, 1); } finally { release(); }
+    });
   }
 
   /** G_i: Gaussian-blurred mono frame (kernel `noise`), integer-valued floats on the 16-bit scale. */
@@ -253,6 +303,7 @@ export class FrameSet {
       else job = pool ? this.firstPassInPool(pool, i) : this.firstPassHere(i);
       if (pool) this.readAhead(pool, i);
       const r = await job;
+      this.recycleUsed(r);
       this.stats.blurs++;
       if (this.bright[i] === undefined) this.bright[i] = r.brightness;
       if (this.level >= 2) this.keepG[i] = r.g;
@@ -276,7 +327,13 @@ export class FrameSet {
         l: this.level >= 1 ? undefined : (this.scratchL ??= new Uint8Array(lLen)),
       };
       // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
-      const r = wasmFirstPass({ data: await this.monoStored(i), width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+      const { s: data, release } = await this.leaseMono(i);
+      let r;
+      try {
+        r = wasmFirstPass({ data, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+      } finally {
+        release();
+      }
       if (!r) throw new Error('WebAssembly first pass unavailable');
       // The previous frame's L lived in the same reused array: forget it.
       if (this.level < 1) this.last.delete('L');
@@ -290,16 +347,20 @@ export class FrameSet {
 
   /** The same first pass in a pool worker (same module, same call plan: bit-identical). */
   private async firstPassInPool(pool: KernelPool, i: number): Promise<FirstPassResult> {
-    const data = await this.monoStored(i);
+    const { s: data, release } = await this.leaseMono(i);
     // The input goes through a reused shared buffer (no copy in postMessage, no fresh memory per
     // frame); the results are written by the worker into new shared buffers, so the cost of touching
     // fresh memory for kept products is paid on the worker's core.
     const slot = this.acquireInput(data.byteLength);
     const input = data.BYTES_PER_ELEMENT === 1 ? new Uint8Array(slot, 0, data.length) : new Uint16Array(slot, 0, data.length);
-    input.set(data);
+    try { input.set(data); } finally { release(); }
     const P = this.width * this.height;
     const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
-    const out = { g: new Uint16Array(new SharedArrayBuffer(2 * P)), l: new Uint8Array(new SharedArrayBuffer(lLen)) };
+    // Kept products get their own new shared buffers; the others come from recycled ones.
+    const out = {
+      g: new Uint16Array(this.level >= 2 ? new SharedArrayBuffer(2 * P) : this.recycled(this.freeG, 2 * P)),
+      l: new Uint8Array(this.level >= 1 ? new SharedArrayBuffer(lLen) : this.recycled(this.freeL, lLen)),
+    };
     try {
       const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
       return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
@@ -309,6 +370,29 @@ export class FrameSet {
   }
 
   private readonly freeInputs: SharedArrayBuffer[] = [];
+  /** Shared buffers of G (levels 0–1) and L (level 0) results that were used and can be refilled. */
+  private readonly freeG: SharedArrayBuffer[] = [];
+  private readonly freeL: SharedArrayBuffer[] = [];
+  /** The not-kept pooled results of the frame whose first pass was used last (recycled by the next). */
+  private usedG: SharedArrayBuffer | null = null;
+  private usedL: SharedArrayBuffer | null = null;
+
+  private recycled(free: SharedArrayBuffer[], bytes: number): SharedArrayBuffer {
+    const s = free.pop();
+    return s && s.byteLength === bytes ? s : new SharedArrayBuffer(bytes);
+  }
+
+  /**
+   * Called when the first pass of a new frame is used: the previous frame's not-kept pooled G and L
+   * can be refilled now (their readers copy what they need synchronously after the await).
+   */
+  private recycleUsed(r: FirstPassResult): void {
+    if (this.usedG) this.freeG.push(this.usedG);
+    if (this.usedL) { this.freeL.push(this.usedL); this.last.delete('L'); }
+    const gBuf = r.g.buffer, lBuf = r.l?.data.buffer;
+    this.usedG = this.level < 2 && gBuf instanceof SharedArrayBuffer ? gBuf : null;
+    this.usedL = this.level < 1 && lBuf instanceof SharedArrayBuffer ? lBuf : null;
+  }
 
   private acquireInput(bytes: number): SharedArrayBuffer {
     while (this.freeInputs.length) {
@@ -382,11 +466,15 @@ export class FrameSet {
     this.last.clear();
     this.scratchViews.clear();
     this.ahead.clear();
-    this.freeInputs.length = 0;
+    this.freeInputs.length = this.freeG.length = this.freeL.length = this.freeRaw.length = 0;
+    this.lastRead = null;
+    this.usedG = this.usedL = null;
     this.scratchG = this.scratchL = null;
     await this.source.close();
   }
 }
+
+function noop(): void { /* nothing to release */ }
 
 function laplacianOf(g: Float32Array, width: number, height: number): LaplacianFrame {
   const k = getKernels();

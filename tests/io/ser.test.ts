@@ -33,6 +33,27 @@ describe('SER', () => {
     }
   }
 
+  it('reads into a lent buffer: same samples, viewing that buffer (8-bit, 16-bit little and big endian)', async () => {
+    for (const [depth, order] of [[8, 'little'], [16, 'little'], [16, 'big']] as const) {
+      const w = 9, h = 5;
+      const fr = frames(3, w * h, 2 ** depth - 1);
+      const p = join(dir, `into-${depth}-${order}.ser`);
+      await writeSer(p, { width: w, height: h, colorLayout: 'mono', bitDepth: depth, byteOrder: order }, fr);
+      const s = await openSer(p);
+      const lent = new ArrayBuffer(w * h * (depth / 8));
+      for (let i = 2; i >= 0; i--) {
+        const r = await s.read(i, lent);
+        expect(r.data.buffer, `${depth}-bit ${order}`).toBe(lent);
+        expect(Array.from(r.data), `${depth}-bit ${order} frame ${i}`).toEqual(Array.from(fr[i]));
+      }
+      // A buffer that is too small is not used.
+      const fresh = await s.read(1, new ArrayBuffer(4));
+      expect(fresh.data.buffer.byteLength).toBe(w * h * (depth / 8));
+      expect(Array.from(fresh.data)).toEqual(Array.from(fr[1]));
+      await s.close();
+    }
+  });
+
   it('reads the LittleEndian flag with the compatibility meaning by default, and can force either order', async () => {
     const fr = [Uint16Array.from([0x0102, 0xa0b0, 7, 65535])];
     const p = join(dir, 'big.ser');
