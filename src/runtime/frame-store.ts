@@ -46,6 +46,12 @@ export interface FrameSetOptions {
   pool?: KernelPool | null;
 }
 
+/**
+ * Frames smaller than this (pixels) keep their first passes on the main thread even when the shared
+ * pool is on. LUCKYGRAPH_POOL_MIN_PIXELS overrides it (tests use 0 to run small frames in the pool).
+ */
+export const POOL_MIN_PIXELS = Number(process.env.LUCKYGRAPH_POOL_MIN_PIXELS ?? 1 << 19);
+
 type FirstPassResult = { g: Uint16Array; l: LaplacianFrame | null; brightness: number };
 
 export interface LaplacianFrame {
@@ -311,9 +317,15 @@ export class FrameSet {
     });
   }
 
+  /**
+   * The pool for read-ahead, if any. The shared pool is used only for frames of at least
+   * POOL_MIN_PIXELS: below that a first pass (about 1 ms) costs little more than the messages.
+   */
   private poolInUse(): KernelPool | null {
     if (!wasmKernelsEnabled()) return null;
-    return this.options.pool === undefined ? sharedKernelPool() : this.options.pool;
+    if (this.options.pool !== undefined) return this.options.pool;
+    const min = process.env.LUCKYGRAPH_POOL_MIN_PIXELS !== undefined ? Number(process.env.LUCKYGRAPH_POOL_MIN_PIXELS) : POOL_MIN_PIXELS;
+    return this.width * this.height >= min ? sharedKernelPool() : null;
   }
 
   /** The first pass on the main thread: fused WebAssembly, or the TypeScript reference. */

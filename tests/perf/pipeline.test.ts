@@ -25,6 +25,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'luckygraph-perf-'));
 });
 afterAll(() => {
+  delete process.env.LUCKYGRAPH_POOL_MIN_PIXELS;
   setKernels(saved);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -51,6 +52,7 @@ describe('default preset on samples/moon-small', () => {
   it('wasm kernels, at levels 0, 2 and 4, with and without workers, give the reference result pixel for pixel', async () => {
     expect(sharedWasmInstance(), wasmLoadError()).not.toBeNull();
     const ref = await stack('reference', 'ref', ['--buffering', '4', '--workers', '0']);
+    process.env.LUCKYGRAPH_POOL_MIN_PIXELS = '0'; // the sample's frames are small: use the pool anyway
     for (const [level, workers] of [['0', '2'], ['2', '0'], ['4', '2']]) {
       const fast = await stack('wasm', `wasm-${level}-${workers}`, ['--buffering', level, '--workers', workers]);
       const what = `level ${level}, ${workers} workers`;
