@@ -68,11 +68,11 @@ export interface FrameSource {
   readonly info: FrameSourceInfo;
   /**
    * Random access to frame i (0-based). May be costly for videos (see the video source).
-   * `into`: a buffer of at least the frame's bytes (width·height·planes·bytesPerSample) that the
-   * samples may be read into — the returned data then views it, so the caller must be done with it
-   * before reusing `into`. Sources that cannot read in place ignore it and return new arrays.
+   * `into`: bytes (at least the frame's width·height·planes·bytesPerSample, starting at an even
+   * offset) that the samples may be read into — the returned data then views them, so the caller must
+   * be done with it before reusing `into`. Sources that cannot read in place ignore it.
    */
-  read(index: number, into?: ArrayBuffer): Promise<RawFrame>;
+  read(index: number, into?: Uint8Array): Promise<RawFrame>;
   /** Sequential pass over frames [start, end). The cheapest way to visit every frame. */
   frames(start?: number, end?: number): AsyncIterable<RawFrame>;
   close(): Promise<void>;

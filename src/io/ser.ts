@@ -172,24 +172,26 @@ class SerSource implements FrameSource {
   private closed = false;
   constructor(private fh: FileHandle, readonly info: FrameSourceInfo, private frameBytes: number) {}
 
-  async read(index: number, into?: ArrayBuffer): Promise<RawFrame> {
+  async read(index: number, into?: Uint8Array): Promise<RawFrame> {
     const { info } = this;
     if (!Number.isInteger(index) || index < 0 || index >= info.frameCount) {
       throw new InputError(info.path, `frame ${index} out of range 0..${info.frameCount - 1}`);
     }
     if (this.closed) throw new InputError(info.path, 'read after close');
     // Read straight into the sample array (a lent buffer, or a fresh one: callers may keep frames).
-    const store = into && into.byteLength >= this.frameBytes ? into : new ArrayBuffer(this.frameBytes);
-    const buf = Buffer.from(store, 0, this.frameBytes);
+    const lent = into && into.byteLength >= this.frameBytes && into.byteOffset % 2 === 0;
+    const store = lent ? into.buffer : new ArrayBuffer(this.frameBytes);
+    const at = lent ? into.byteOffset : 0;
+    const buf = Buffer.from(store, at, this.frameBytes);
     const { bytesRead } = await this.fh.read(buf, 0, this.frameBytes, SER_HEADER_BYTES + index * this.frameBytes);
     if (bytesRead !== this.frameBytes) throw new InputError(info.path, `frame ${index}: short read (${bytesRead} of ${this.frameBytes} bytes)`);
     let data: Uint8Array | Uint16Array;
     if (info.bytesPerSample === 1) {
-      data = new Uint8Array(store, 0, this.frameBytes);
+      data = new Uint8Array(store, at, this.frameBytes);
     } else {
       // Samples in the file's byte order → host order (swap16 is native).
       if ((info.ser!.byteOrder === 'little') !== HOST_LITTLE_ENDIAN) buf.swap16();
-      data = new Uint16Array(store, 0, this.frameBytes / 2);
+      data = new Uint16Array(store, at, this.frameBytes / 2);
     }
     return { index, width: info.width, height: info.height, planes: info.planes, bitDepth: info.bitDepth, data };
   }

@@ -350,13 +350,15 @@ class VideoSource implements FrameSource {
     }
   }
 
-  async read(index: number, into?: ArrayBuffer): Promise<RawFrame> {
+  async read(index: number, into?: Uint8Array): Promise<RawFrame> {
     if (!Number.isInteger(index) || index < 0 || index >= this.info.frameCount) {
       throw new InputError(this.info.path, `frame ${index} out of range 0..${this.info.frameCount - 1}`);
     }
     await this.spooledFrame(index);
     // A fresh buffer per call (callers may keep frames), unless the caller lends one.
-    const buf = into && into.byteLength >= this.frameBytes ? Buffer.from(into, 0, this.frameBytes) : Buffer.allocUnsafeSlow(this.frameBytes);
+    const buf = into && into.byteLength >= this.frameBytes && into.byteOffset % 2 === 0
+      ? Buffer.from(into.buffer, into.byteOffset, this.frameBytes)
+      : Buffer.allocUnsafeSlow(this.frameBytes);
     await this.spool!.read(buf, 0, this.frameBytes, index * this.frameBytes);
     return this.wrap(index, buf);
   }

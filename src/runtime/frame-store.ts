@@ -23,6 +23,7 @@ import { getKernels } from '../image/kernels.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
 import type { KernelPool } from '../image/workers/pool.js';
 import { sharedKernelPool } from '../image/workers/shared-pool.js';
+import { FrameArena, sharedPopulator, type MemoryPopulator } from './populate.js';
 
 export type BufferingLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -39,6 +40,11 @@ export interface FrameSetOptions {
   level: BufferingLevel;
   /** Brightness normalisation on (ranking and stacking divide by b_i). */
   normalize?: boolean;
+  /**
+   * Commits the memory of kept products ahead of use in a background thread (default: the shared
+   * populator; null: plain allocation, the memory is committed where it is first written).
+   */
+  populator?: MemoryPopulator | null;
   /**
    * Worker pool for read-ahead of first passes; default: the process-wide pool (off unless the CLI or
    * the editor turned it on); null: main thread only. Results are bit-identical either way.
@@ -87,6 +93,8 @@ export class FrameSet {
   private readonly last = new Map<string, { i: number; v: Promise<unknown> }>();
   private readonly o8: boolean;
   private closed = false;
+  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, O (plain reads) from 3. */
+  private readonly arenas = new Map<'L' | 'G' | 'O', FrameArena>();
   /** Reused result arrays for products that are not kept (touching fresh memory is slow; reuse is not). */
   private scratchG: Uint16Array | null = null;
   private scratchL: Uint8Array | null = null;
@@ -110,6 +118,25 @@ export class FrameSet {
       (source.info.colorLayout === 'mono' || source.info.colorLayout === 'RGB' || source.info.colorLayout === 'BGR');
   }
 
+  /** The slot of frame i in a product's arena. */
+  private slot(kind: 'L' | 'G' | 'O', i: number): Uint8Array {
+    let a = this.arenas.get(kind);
+    if (!a) {
+      const { width, height, planes, bytesPerSample } = this.info;
+      const bytes = kind === 'L' ? Math.ceil(this.height / 2) * Math.ceil(this.width / 2)
+        : kind === 'G' ? 2 * this.width * this.height : width * height * planes * bytesPerSample;
+      const populator = this.options.populator === undefined ? sharedPopulator() : this.options.populator;
+      a = new FrameArena(bytes, this.count, populator);
+      this.arenas.set(kind, a);
+    }
+    return a.view(i);
+  }
+
+  private slot16(kind: 'G', i: number): Uint16Array {
+    const v = this.slot(kind, i);
+    return new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
+  }
+
   get level(): BufferingLevel { return this.options.level; }
   get noise(): number { return this.options.noise; }
   get normalize(): boolean { return !!this.options.normalize; }
@@ -130,7 +157,7 @@ export class FrameSet {
     return v;
   }
 
-  private async readOriginal(i: number, into?: ArrayBuffer): Promise<Stored> {
+  private async readOriginal(i: number, into?: Uint8Array): Promise<Stored> {
     const raw = await this.source.read(this.include[i], into);
     this.stats.reads++;
     const roi = this.options.roi && this.options.roi.length === 4 ? this.options.roi : null;
@@ -173,7 +200,7 @@ export class FrameSet {
     const kept = this.keepO[i];
     if (kept) return Promise.resolve(kept);
     return this.memo('Os', i, async () => {
-      const s = await this.readOriginal(i);
+      const s = await this.readOriginal(i, this.level >= 3 ? this.slot('O', i) : undefined);
       if (this.level >= 3) this.keepO[i] = s;
       return s;
     });
@@ -199,7 +226,7 @@ export class FrameSet {
       const bytes = width * height * planes * bytesPerSample;
       let buf = this.freeRaw.pop();
       if (!buf || buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
-      e = { i, s: this.readOriginal(i, buf), buf, users: 0, current: true };
+      e = { i, s: this.readOriginal(i, new Uint8Array(buf)), buf, users: 0, current: true };
       this.lastRead = e;
     }
     const entry = e;
@@ -335,8 +362,8 @@ export class FrameSet {
       const P = this.width * this.height;
       const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
       const out = {
-        g: this.level >= 2 ? undefined : (this.scratchG ??= new Uint16Array(P)),
-        l: this.level >= 1 ? undefined : (this.scratchL ??= new Uint8Array(lLen)),
+        g: this.level >= 2 ? this.slot16('G', i) : (this.scratchG ??= new Uint16Array(P)),
+        l: this.level >= 1 ? this.slot('L', i) : (this.scratchL ??= new Uint8Array(lLen)),
       };
       // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
       const { s: data, release } = await this.leaseMono(i);
@@ -370,8 +397,8 @@ export class FrameSet {
     const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
     // Kept products get their own new shared buffers; the others come from recycled ones.
     const out = {
-      g: new Uint16Array(this.level >= 2 ? new SharedArrayBuffer(2 * P) : this.recycled(this.freeG, 2 * P)),
-      l: new Uint8Array(this.level >= 1 ? new SharedArrayBuffer(lLen) : this.recycled(this.freeL, lLen)),
+      g: this.level >= 2 ? this.slot16('G', i) : new Uint16Array(this.recycled(this.freeG, 2 * P)),
+      l: this.level >= 1 ? this.slot('L', i) : new Uint8Array(this.recycled(this.freeL, lLen)),
     };
     try {
       const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
@@ -480,6 +507,7 @@ export class FrameSet {
     this.ahead.clear();
     this.freeInputs.length = this.freeG.length = this.freeL.length = this.freeRaw.length = 0;
     this.lastRead = null;
+    this.arenas.clear();
     this.usedG = this.usedL = null;
     this.scratchG = this.scratchL = null;
     await this.source.close();

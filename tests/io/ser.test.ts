@@ -41,13 +41,19 @@ describe('SER', () => {
       await writeSer(p, { width: w, height: h, colorLayout: 'mono', bitDepth: depth, byteOrder: order }, fr);
       const s = await openSer(p);
       const lent = new ArrayBuffer(w * h * (depth / 8));
+      // and into a view at an offset within a shared buffer
+      const shared = new SharedArrayBuffer(64 + w * h * (depth / 8));
+      const at = await s.read(1, new Uint8Array(shared, 64, w * h * (depth / 8)));
+      expect(at.data.buffer).toBe(shared);
+      expect(at.data.byteOffset).toBe(64);
+      expect(Array.from(at.data)).toEqual(Array.from(fr[1]));
       for (let i = 2; i >= 0; i--) {
-        const r = await s.read(i, lent);
+        const r = await s.read(i, new Uint8Array(lent));
         expect(r.data.buffer, `${depth}-bit ${order}`).toBe(lent);
         expect(Array.from(r.data), `${depth}-bit ${order} frame ${i}`).toEqual(Array.from(fr[i]));
       }
       // A buffer that is too small is not used.
-      const fresh = await s.read(1, new ArrayBuffer(4));
+      const fresh = await s.read(1, new Uint8Array(4));
       expect(fresh.data.buffer.byteLength).toBe(w * h * (depth / 8));
       expect(Array.from(fresh.data)).toEqual(Array.from(fr[1]));
       await s.close();
