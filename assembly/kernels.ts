@@ -734,3 +734,33 @@ export function stackAccumulate(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// widenToF32: dst[k] = f32(src[k]) · scale for n samples of u8 (bytes 1) or u16 (bytes 2): the
+// frame store's stored samples as the float frame the Stack accumulation reads (exact for u8 · 256
+// and u16 · 1, as the TypeScript conversion). dst must not overlap src.
+export function widenToF32(src: usize, dst: usize, n: i32, bytes: i32, scale: f32): void {
+  const s = f32x4.splat(scale);
+  let k = 0;
+  if (bytes == 1) {
+    for (; k + 16 <= n; k += 16) {
+      const v = v128.load(src + <usize>k);
+      const lo = i16x8.extend_low_i8x16_u(v);
+      const hi = i16x8.extend_high_i8x16_u(v);
+      const o = dst + (<usize>k << 2);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), s));
+      v128.store(o + 16, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), s));
+      v128.store(o + 32, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), s));
+      v128.store(o + 48, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), s));
+    }
+    for (; k < n; k++) store<f32>(dst + (<usize>k << 2), <f32>load<u8>(src + <usize>k) * scale);
+  } else {
+    for (; k + 8 <= n; k += 8) {
+      const v = v128.load(src + (<usize>k << 1));
+      const o = dst + (<usize>k << 2);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)), s));
+      v128.store(o + 16, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), s));
+    }
+    for (; k < n; k++) store<f32>(dst + (<usize>k << 2), <f32>load<u16>(src + (<usize>k << 1)) * scale);
+  }
+}

@@ -30,7 +30,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, LocalShifts, Ranking, Selection, StackParts } from './data.js';
 import { checkAbort, checkConsistency, usableFrameCount } from './lib/ap-common.js';
-import { accumulatePatch, beginAccumulation, endAccumulation, axisTaps, rampWeights, type AxisTaps, type SampleMode } from './lib/stack-sample.js';
+import { accumulatePatch, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type StoredFrame, axisTaps, rampWeights, type AxisTaps, type SampleMode } from './lib/stack-sample.js';
 
 export interface StackParams extends Record<string, number | boolean | string | number[]> {
   drizzle: string;
@@ -236,30 +236,37 @@ export const stackNode: NodeDefinition<StackParams> = {
 
     // With the WebAssembly kernels the accumulator stays in wasm memory for the whole loop.
     beginAccumulation(acc);
+    const storedInWasm = storedFramesAccumulateInWasm();
     try {
       for (let n = 0; n < needed.length; n++) {
         checkAbort(ctx.signal);
         const i = needed[n];
-        const F = await frames.originalView(i);
-        const scale = frames.normalize ? med / (bright[i] + 1e-7) : 1;
-        for (const q of used[i]) {
-          const a = Math.floor(q / kSel);
-          const ap = grid.points[a];
-          const y0 = ap.patch.y0 * D, y1 = ap.patch.y1 * D, x0 = ap.patch.x0 * D, x1 = ap.patch.x1 * D;
-          const ty = axisTaps(y1 - y0, y0, H, D, al.dy[i], ls.dy[q], mode);
-          const tx = axisTaps(x1 - x0, x0, W, D, al.dx[i], ls.dx[q], mode);
-          track(ty, tx);
-          accumulatePatch(acc, wD, F, ty, tx, y0, x0, ramps[a].wy, ramps[a].wx, scale);
-        }
-        if (bg && bgFrames.has(i)) {
-          const ty = axisTaps(h, 0, H, 1, al.dy[i], 0, mode);
-          const tx = axisTaps(w, 0, W, 1, al.dx[i], 0, mode);
-          for (const r of runs) {
-            const rowTaps: AxisTaps = { ...ty, first: Math.max(ty.first, r.y), end: Math.min(ty.end, r.y + 1) };
-            const colTaps: AxisTaps = { ...tx, first: Math.max(tx.first, r.x0), end: Math.min(tx.end, r.x1) };
-            accumulatePatch(bg, w, F, rowTaps, colTaps, 0, 0, null, null, scale);
+        // With the WebAssembly kernels the stored 8/16-bit frame goes in as is (widened in wasm).
+        const lease = storedInWasm ? await frames.originalLease(i) : null;
+        const F: Image | StoredFrame = lease ? lease.frame : await frames.originalView(i);
+        try {
+          const scale = frames.normalize ? med / (bright[i] + 1e-7) : 1;
+          for (const q of used[i]) {
+            const a = Math.floor(q / kSel);
+            const ap = grid.points[a];
+            const y0 = ap.patch.y0 * D, y1 = ap.patch.y1 * D, x0 = ap.patch.x0 * D, x1 = ap.patch.x1 * D;
+            const ty = axisTaps(y1 - y0, y0, H, D, al.dy[i], ls.dy[q], mode);
+            const tx = axisTaps(x1 - x0, x0, W, D, al.dx[i], ls.dx[q], mode);
+            track(ty, tx);
+            accumulatePatch(acc, wD, F, ty, tx, y0, x0, ramps[a].wy, ramps[a].wx, scale);
           }
-          bgCount++;
+          if (bg && bgFrames.has(i)) {
+            const ty = axisTaps(h, 0, H, 1, al.dy[i], 0, mode);
+            const tx = axisTaps(w, 0, W, 1, al.dx[i], 0, mode);
+            for (const r of runs) {
+              const rowTaps: AxisTaps = { ...ty, first: Math.max(ty.first, r.y), end: Math.min(ty.end, r.y + 1) };
+              const colTaps: AxisTaps = { ...tx, first: Math.max(tx.first, r.x0), end: Math.min(tx.end, r.x1) };
+              accumulatePatch(bg, w, F, rowTaps, colTaps, 0, 0, null, null, scale);
+            }
+            bgCount++;
+          }
+        } finally {
+          lease?.release();
         }
         ctx.progress(n + 1, needed.length);
       }

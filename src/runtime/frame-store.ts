@@ -248,6 +248,17 @@ export class FrameSet {
     if (!e.current && e.users === 0 && this.freeRaw.length < 8 && !this.freeRaw.includes(e.buf)) this.freeRaw.push(e.buf);
   }
 
+  /**
+   * O_i as stored (8-bit samples: the float frame is sample · 256; 16-bit: · 1), lent until
+   * `release()` — for a use that ends before the next await (e.g. the WebAssembly Stack accumulation,
+   * which widens it itself). The data must not be touched after release.
+   */
+  async originalLease(i: number): Promise<{ frame: { width: number; height: number; channels: 1 | 3; stored: Stored; scale: number }; release: () => void }> {
+    this.check(i);
+    const { s, release } = await this.leaseOriginal(i);
+    return { frame: { width: this.width, height: this.height, channels: this.channels, stored: s, scale: s instanceof Uint8Array ? 256 : 1 }, release };
+  }
+
   /** O_i: the calibrated, debayered original, float on the 16-bit scale. */
   original(i: number): Promise<Image> {
     this.check(i);

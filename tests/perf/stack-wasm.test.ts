@@ -10,6 +10,7 @@ import { enableWasmKernels, stackWasmInstance, wasmKernels, wasmKernelsEnabled }
 import type { Image } from '../../src/image/image.ts';
 import {
   accumulatePatch, accumulatePatchTS, axisTaps, beginAccumulation, endAccumulation, rampWeights, type SampleMode,
+  storedFramesAccumulateInWasm, type StoredFrame,
 } from '../../src/nodes/lib/stack-sample.ts';
 import { rng } from '../image/helpers.ts';
 import { compare, ensureWasmBuilt, randomFloatImage } from './setup.ts';
@@ -147,4 +148,30 @@ describe('stack accumulation (wasm)', () => {
     expect(compare(a, b)).toEqual({ differ: 0, maxAbs: 0 });
     stackWasmInstance()?.stackRelease();
   });
+});
+
+describe('stack accumulation from stored 8/16-bit frames (widened in wasm)', () => {
+  for (const bits of [8, 16] as const) {
+    for (const C of [1, 3] as const) {
+      it(`${bits}-bit, C=${C}: bit-identical with the TypeScript path on the float frame`, () => {
+        expect(storedFramesAccumulateInWasm()).toBe(true);
+        const W = 61, H = 37; // odd sizes: the SIMD loops' tails run too
+        const r = rng(bits + C);
+        const n = W * H * C;
+        const stored = bits === 8 ? new Uint8Array(n) : new Uint16Array(n);
+        for (let k = 0; k < n; k++) stored[k] = Math.floor(r() * (bits === 8 ? 256 : 65536));
+        const scale = bits === 8 ? 256 : 1;
+        const F: StoredFrame = { width: W, height: H, channels: C, stored, scale };
+        const asFloat: Image = { width: W, height: H, channels: C, data: Float32Array.from(stored, (v) => v * scale) };
+        const a = new Float32Array(W * H * C), b = new Float32Array(W * H * C);
+        for (let p = 0; p < 8; p++) {
+          const ty = axisTaps(H - 2 * p, p, H, 1, (r() - 0.5) * 4, (r() - 0.5) * 2, 'cubic');
+          const tx = axisTaps(W - 3 * p, p, W, 1, (r() - 0.5) * 4, (r() - 0.5) * 2, 'cubic');
+          accumulatePatch(a, W, F, ty, tx, p, p, null, null, 1.25);
+          accumulatePatchTS(b, W, asFloat, ty, tx, p, p, null, null, 1.25);
+        }
+        expect(compare(a, b).differ).toBe(0);
+      });
+    }
+  }
 });

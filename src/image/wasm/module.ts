@@ -44,6 +44,8 @@ export interface KernelExports {
     kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
     fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number,
   ): number;
+  /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
+  widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
   stackAccumulate?(
     src: number, rowLen: number, C: number,
@@ -307,7 +309,7 @@ export class WasmKernelInstance {
   // out its small tables above it. Use a dedicated instance (node.ts `stackWasmInstance()`): any
   // other kernel call on the same instance resets the memory and drops the frame.
 
-  private stackData: Float32Array | null = null;
+  private stackData: Float32Array | Uint8Array | Uint16Array | null = null;
   private stackSrc = 0;
   private stackMark = 0;
   private stackAcc: Float32Array | null = null;
@@ -331,6 +333,37 @@ export class WasmKernelInstance {
     this.stackSrc = this.alloc(data.length * 4);
     this.stackMark = this.top;
     this.f32(this.stackSrc, data.length).set(data);
+    this.stackData = data;
+  }
+
+  /** True when kernels.wasm can take stored 8/16-bit frames (`stackFrameStored`). */
+  get hasStoredFrames(): boolean {
+    return typeof this.exports.widenToF32 === 'function' && this.hasStackAccumulate;
+  }
+
+  /**
+   * Like `stackFrame` for a frame as the frame store keeps it: 8- or 16-bit samples, the float frame
+   * being sample · scale (256 for 8-bit, 1 for 16-bit). The samples are copied in and widened in wasm
+   * (SIMD), bit-identical with converting them in TypeScript first. `data` is the identity of the
+   * frame: the same array object again is not copied again.
+   */
+  stackFrameStored(data: Uint8Array | Uint16Array, scale: number): void {
+    const widen = this.exports.widenToF32;
+    if (!widen) throw new Error('kernels.wasm: export "widenToF32" is missing (rebuild with npm run build:wasm)');
+    if (data === this.stackData && this.stackMark !== 0) return;
+    this.stackData = null;
+    this.stackMark = 0;
+    this.top = this.stackAccEnd || this.base;
+    const n = data.length;
+    this.stackSrc = this.alloc(n * 4);
+    const frameEnd = this.top;
+    const raw = this.alloc(data.byteLength);
+    const buf = this.exports.memory.buffer;
+    if (data.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, raw, n).set(data);
+    else new Uint16Array(buf, raw, n).set(data);
+    widen(raw, this.stackSrc, n, data.BYTES_PER_ELEMENT, scale);
+    this.top = frameEnd; // the raw samples are not needed any more
+    this.stackMark = this.top;
     this.stackData = data;
   }
 

@@ -113,6 +113,29 @@ function stackInstance(): WasmKernelInstance | null {
   return inst && inst.hasStackAccumulate ? inst : null;
 }
 
+/**
+ * A frame as the frame store keeps it (FrameSet.originalLease): 8- or 16-bit samples; the float frame
+ * is sample · scale. The WebAssembly path widens it itself; the TypeScript path converts it first.
+ */
+export interface StoredFrame {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  stored: Uint8Array | Uint16Array;
+  scale: number;
+}
+
+/** True when `accumulatePatch` takes a StoredFrame without converting it in TypeScript. */
+export function storedFramesAccumulateInWasm(): boolean {
+  return !!stackInstance()?.hasStoredFrames;
+}
+
+function toFloatFrame(F: StoredFrame): Image {
+  const d = new Float32Array(F.stored.length);
+  for (let k = 0; k < d.length; k++) d[k] = F.stored[k] * F.scale;
+  return { width: F.width, height: F.height, channels: F.channels, data: d };
+}
+
 /** The instance holding a bound accumulator (`beginAccumulation`), if any. */
 let boundInst: WasmKernelInstance | null = null;
 
@@ -159,7 +182,7 @@ export function releaseStackFrame(): void {
  * Separable: each target row is first interpolated along y into a scratch row, then along x.
  */
 export function accumulatePatch(
-  acc: Float32Array, accWidth: number, F: Image, ty: AxisTaps, tx: AxisTaps,
+  acc: Float32Array, accWidth: number, F: Image | StoredFrame, ty: AxisTaps, tx: AxisTaps,
   y0: number, x0: number, wy: Float32Array | null, wx: Float32Array | null, scale: number,
 ): void {
   if (ty.end <= ty.first || tx.end <= tx.first) return;
@@ -169,7 +192,12 @@ export function accumulatePatch(
     // WebAssembly SIMD: the same float64 operations in the same order (bit-identical); the frame
     // is copied into wasm memory once and kept while the following calls use the same image.
     try {
-      inst.stackFrame(F.data);
+      if ('stored' in F) {
+        if (!inst.hasStoredFrames) throw new WasmMemoryError('kernels.wasm has no widenToF32 export');
+        inst.stackFrameStored(F.stored, F.scale);
+      } else {
+        inst.stackFrame(F.data);
+      }
       inst.stackAccumulate(acc, accWidth, F.width, F.channels, ty, tx, y0, x0, wy, wx, scale);
       return;
     } catch (e) {
@@ -182,7 +210,7 @@ export function accumulatePatch(
       }
     }
   }
-  accumulatePatchTS(acc, accWidth, F, ty, tx, y0, x0, wy, wx, scale);
+  accumulatePatchTS(acc, accWidth, 'stored' in F ? toFloatFrame(F) : F, ty, tx, y0, x0, wy, wx, scale);
 }
 
 /** The TypeScript path of `accumulatePatch` (reference; also used without WebAssembly). */
