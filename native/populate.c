@@ -8,7 +8,8 @@
  *
  *   populate(view: Uint8Array, huge: boolean): number
  *     0 on success, else the errno of the failing madvise (the memory is then simply faulted in on
- *     first use, as without this module). Only whole pages inside the view are advised.
+ *     first use, as without this module). Only whole pages inside the view are advised, 2 MiB at a
+ *     time so that other threads' memory-map changes are not held up for long.
  *
  * Built by scripts/build-native.mjs with the system C compiler and Node's own headers; optional:
  * src/runtime/populate.ts falls back to doing nothing when the module is missing.
@@ -52,7 +53,15 @@ static napi_value populate(napi_env env, napi_callback_info info) {
   uintptr_t end = ((uintptr_t)data + length) & ~(page - 1);
   if (end <= start) return result_int(env, 0);
   if (huge) madvise((void *)start, end - start, MADV_HUGEPAGE); /* a hint: failure is harmless */
-  if (madvise((void *)start, end - start, MADV_POPULATE_WRITE) != 0) return result_int(env, errno);
+  /* In 2 MiB steps (on 2 MiB boundaries): a populate call holds the process's memory-map lock, and
+     another thread's mmap/munmap (allocations, heap growth) would wait for the whole range. */
+  const uintptr_t step = 2u << 20;
+  for (uintptr_t a = start; a < end;) {
+    uintptr_t b = ((a + step) & ~(step - 1));
+    if (b > end) b = end;
+    if (madvise((void *)a, b - a, MADV_POPULATE_WRITE) != 0) return result_int(env, errno);
+    a = b;
+  }
   return result_int(env, 0);
 }
 
