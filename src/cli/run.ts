@@ -1,7 +1,7 @@
 /**
  * `luckygraph run <graph.yaml> [--input PATH]... [--out PATH] [--set NODE.PARAM=VALUE]...
  *                 [--buffering auto|0..4] [--workers N] [--cache-dir DIR] [--json]`
- * --workers: kernel worker threads for read-ahead (default: one per core; 0 = main thread only).
+ * --workers: kernel worker threads for read-ahead (default: the cores beyond two; 0 = main thread only).
  * Kernels: LUCKYGRAPH_KERNELS=auto|reference|wasm|gpu (src/image/backend.ts); --json reports which ran.
  * Several --input values make a batch: one job each; a failed job is reported and the batch goes on.
  */
