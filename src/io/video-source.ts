@@ -131,11 +131,21 @@ function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
   return big > n * 0.001;
 }
 
+/**
+ * What the probes found, per file (path, size, mtime): a run opens its input twice (the memory
+ * forecast, then the Source node), and the probes cost two ffmpeg processes (~0.1–0.2 s).
+ */
+const probeCache = new Map<string, { p: Probe; colour: boolean }>();
+
 export async function openVideo(path: string): Promise<FrameSource> {
   let size = 0;
-  try { size = statSync(path).size; } catch { throw new InputError(path, 'file not found'); }
+  let mtime = 0;
+  try { const st = statSync(path); size = st.size; mtime = st.mtimeMs; } catch { throw new InputError(path, 'file not found'); }
   if (size === 0) throw new InputError(path, 'empty file');
   const { path: ffmpeg } = requireFfmpeg(path);
+  const key = `${path}\0${size}\0${mtime}\0${ffmpeg}`;
+  const known = probeCache.get(key);
+  if (known) return videoSource(path, ffmpeg, known.p, known.colour);
   // The packet count and the first-frame decode run at the same time; the second is only used (and
   // only waited for) when the probe says the pixel format can hold colour.
   const probeRun = startProbe(path, ffmpeg);
@@ -151,6 +161,12 @@ export async function openVideo(path: string): Promise<FrameSource> {
   let colour = false;
   if (isGrayFormat(p.pixFmt)) firstRun.kill();
   else colour = detectColour(path, p, await firstRun.result);
+  if (probeCache.size > 64) probeCache.clear();
+  probeCache.set(key, { p, colour });
+  return videoSource(path, ffmpeg, p, colour);
+}
+
+function videoSource(path: string, ffmpeg: string, p: Probe, colour: boolean): FrameSource {
   const planes: 1 | 3 = colour ? 3 : 1;
   const bps: 1 | 2 = p.highDepth ? 2 : 1;
   const pixFmt = colour ? (bps === 2 ? 'rgb48le' : 'rgb24') : (bps === 2 ? 'gray16le' : 'gray');
