@@ -30,6 +30,8 @@ interface RunJson {
   peakRssBytes: number;
   level: number;
   jobs: { predictedBytes?: number; error?: string }[];
+  workers?: number;
+  kernels?: { backend: string; detail: string };
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -97,6 +99,8 @@ async function pipeline(): Promise<void> {
   }
   console.log('\n### Whole process\n');
   table(summary);
+  console.log('\nPSS\'s times and RSS are from ../shared/data/peer-results (PSS cannot run on these machines);');
+  console.log('decode-only = decoding or reading every frame of the file once, nothing else (same run).');
 }
 
 /** Wall time and peak RSS of every buffering level and of 0 / 1 / N workers, on each shared input. */
@@ -105,14 +109,15 @@ async function sweep(): Promise<void> {
   if (!inputs.length) { console.log('sweep: ../shared/data not found, skipped'); return; }
   const cores = availableParallelism();
   console.log('\n## Buffering levels and workers on each input (one run per cell)\n');
-  console.log('Workers 0 = every kernel on the main thread; N = the read-ahead of first passes in N worker threads.\n');
+  console.log('Workers 0 = every kernel on the main thread; N = the read-ahead of first passes in N worker threads');
+  console.log(`(the default is the cores beyond two: ${Math.max(0, cores - 2)} here).\n`);
   const rows: (string | number)[][] = [['input', 'level', 'workers', 'wall s', 'peak RSS MiB', 'PSS RSS MiB']];
   const speed: (string | number)[][] = [['input', 'level', 'wall s, 0 workers', 'wall s, 1 worker', `wall s, ${cores} workers`, `speed-up 0 → ${cores}`, `speed-up 1 → ${cores}`]];
   for (const input of inputs) {
     const name = input.split('/').pop()!;
     for (const level of [0, 1, 2, 3, 4]) {
       const r = runPreset('default.yaml', input, ['--buffering', String(level)]);
-      rows.push([name, level, cores, (r.wallMs / 1000).toFixed(2), mib(r.json.peakRssBytes), PSS[name]?.rss ?? '-']);
+      rows.push([name, level, r.json.workers ?? '-', (r.wallMs / 1000).toFixed(2), mib(r.json.peakRssBytes), PSS[name]?.rss ?? '-']);
     }
     const auto = runPreset('default.yaml', input).json.level;
     const w = [0, 1, cores].map((n) => runPreset('default.yaml', input, ['--workers', String(n)]).wallMs / 1000);
