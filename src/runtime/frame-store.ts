@@ -454,13 +454,14 @@ export class FrameSet {
 
   /**
    * After a request for frame i in a sequential walk (i = last ± 1), starts the first passes of the
-   * next frames in the same direction, at most two per worker in flight (a bounded queue: each holds
-   * one frame's G and L until used). Far-off read-ahead that was never used is dropped.
+   * next frames in the same direction. The queue is bounded by the buffering level: each entry holds
+   * one frame's G and L until used, so level 0 (memory independent of the frame count) keeps one per
+   * worker in flight, higher levels two. Far-off read-ahead that was never used is dropped.
    */
   private readAhead(pool: KernelPool, i: number): void {
     const dir = i === this.lastPass + 1 ? 1 : i === this.lastPass - 1 ? -1 : 0;
     this.lastPass = i;
-    const depth = 2 * pool.threads;
+    const depth = (this.level === 0 ? 1 : 2) * pool.threads;
     for (const j of this.ahead.keys()) if (Math.abs(j - i) > depth || dir === 0) this.ahead.delete(j);
     if (dir === 0) return;
     for (let s = 1; s <= depth; s++) {
