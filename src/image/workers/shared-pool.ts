@@ -13,7 +13,7 @@ let wanted = 0;
 /**
  * Default worker count: the cores beyond two. One core runs the main thread, one the decoder (ffmpeg)
  * and the memory-commit thread; on 2 cores read-ahead workers only compete with them (measured:
- * 0.87–1.0× with 2 workers against none on the shared inputs, `npm run bench`).
+ * 0.87–1.05× with 2 workers against none on the shared inputs, `npm run bench`).
  */
 export function defaultWorkerCount(): number {
   return Math.max(0, availableParallelism() - 2);
