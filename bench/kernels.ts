@@ -14,6 +14,7 @@ import { createWasmInstance, wasmKernels as W, wasmLoadError } from '../src/imag
 import { FrameSet } from '../src/runtime/frame-store.ts';
 import type { FrameSource, RawFrame } from '../src/io/frame-source.ts';
 import { KernelPool } from '../src/image/workers/pool.ts';
+import { rng } from '../tests/image/helpers.ts';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 15;
@@ -23,17 +24,6 @@ const inst = createWasmInstance();
 if (!inst) {
   console.error(`bench/kernels: kernels.wasm unavailable: ${wasmLoadError()} (run npm run build:wasm)`);
   process.exit(1);
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A moon-like 8-bit frame ×256: smooth texture plus noise, integer samples. */

@@ -47,9 +47,7 @@ export async function gpuKernels(mode: 'gpu' | 'cpu' = 'gpu'): Promise<{ kernels
     ...referenceKernels,
     gaussianBlur: (img, ksize) => (img.channels === 1 && ksize <= 23 ? blur.blur(img, ksize) : referenceKernels.gaussianBlur(img, ksize)),
   };
-  // Run it once so the mode gpu.js really uses is known.
-  blur.blur({ width: 4, height: 4, channels: 1, data: new Float32Array(16) }, 3);
-  return { kernels, mode: blur.mode ?? 'unknown' };
+  return { kernels, mode: blur.detectMode() };
 }
 
 /**

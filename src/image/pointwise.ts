@@ -16,6 +16,18 @@ export function addScaled(dst: Image, src: Image, scale = 1): void {
   for (let i = 0; i < d.length; i++) d[i] += scale * s[i];
 }
 
+/**
+ * Stored integer samples as floats, `out[k] = stored[k] · scale` (exact for 8-bit · 256 and
+ * 16-bit · 1, the frame store's scales), into `into` when given (same length) or a new array.
+ */
+export function widenSamples(stored: Uint8Array | Uint16Array, scale: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(stored.length);
+  if (out.length !== stored.length) throw new Error(`widenSamples: ${out.length} outputs for ${stored.length} samples`);
+  if (scale === 1) out.set(stored);
+  else for (let k = 0; k < stored.length; k++) out[k] = stored[k] * scale;
+  return out;
+}
+
 /** In place: `img *= scale`. */
 export function scaleInPlace(img: Image, scale: number): void {
   const d = img.data;

@@ -99,7 +99,6 @@ function areaTaps(dstN: number, srcN: number): Taps {
   return { start: starts, index: Int32Array.from(idx), weight: Float64Array.from(wts) };
 }
 
-/** Applies x taps (over columns) then y taps (over rows). */
 /**
  * The intermediate of the last separable pass, reused by the next one of the same size: touching
  * fresh memory costs more than the arithmetic on some machines (page faults), and this runs per frame.
@@ -113,6 +112,7 @@ function separableTmp(length: number): Float32Array {
   return t;
 }
 
+/** Applies x taps (over columns) then y taps (over rows); into `into` (dstW·dstH·C) when given. */
 function applySeparable(img: Image, dstW: number, dstH: number, tx: Taps, ty: Taps, into?: Float32Array): Image {
   const { width: w, height: h, channels: C, data } = img;
   const srcRow = w * C;

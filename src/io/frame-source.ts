@@ -78,6 +78,14 @@ export interface FrameSource {
   close(): Promise<void>;
 }
 
+/**
+ * The bytes a source may read a frame of `bytes` into: the first `bytes` of `into` when it is large
+ * enough and starts at an even offset (16-bit samples view it), else null (read into new memory).
+ */
+export function lentBytes(into: Uint8Array | undefined, bytes: number): Buffer | null {
+  return into && into.byteLength >= bytes && into.byteOffset % 2 === 0 ? Buffer.from(into.buffer, into.byteOffset, bytes) : null;
+}
+
 /** An error about an input, always naming the file and the problem in one line. */
 export class InputError extends Error {
   constructor(public readonly file: string, problem: string) {

@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import type { ColorLayout, FrameSource, FrameSourceInfo, RawFrame } from './frame-source.js';
-import { InputError } from './frame-source.js';
+import { InputError, lentBytes } from './frame-source.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export const SER_HEADER_BYTES = 178;
@@ -179,19 +179,16 @@ class SerSource implements FrameSource {
     }
     if (this.closed) throw new InputError(info.path, 'read after close');
     // Read straight into the sample array (a lent buffer, or a fresh one: callers may keep frames).
-    const lent = into && into.byteLength >= this.frameBytes && into.byteOffset % 2 === 0;
-    const store = lent ? into.buffer : new ArrayBuffer(this.frameBytes);
-    const at = lent ? into.byteOffset : 0;
-    const buf = Buffer.from(store, at, this.frameBytes);
+    const buf = lentBytes(into, this.frameBytes) ?? Buffer.from(new ArrayBuffer(this.frameBytes));
     const { bytesRead } = await this.fh.read(buf, 0, this.frameBytes, SER_HEADER_BYTES + index * this.frameBytes);
     if (bytesRead !== this.frameBytes) throw new InputError(info.path, `frame ${index}: short read (${bytesRead} of ${this.frameBytes} bytes)`);
     let data: Uint8Array | Uint16Array;
     if (info.bytesPerSample === 1) {
-      data = new Uint8Array(store, at, this.frameBytes);
+      data = new Uint8Array(buf.buffer, buf.byteOffset, this.frameBytes);
     } else {
       // Samples in the file's byte order → host order (swap16 is native).
       if ((info.ser!.byteOrder === 'little') !== HOST_LITTLE_ENDIAN) buf.swap16();
-      data = new Uint16Array(store, at, this.frameBytes / 2);
+      data = new Uint16Array(buf.buffer, buf.byteOffset, this.frameBytes / 2);
     }
     return { index, width: info.width, height: info.height, planes: info.planes, bitDepth: info.bitDepth, data };
   }

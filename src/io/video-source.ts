@@ -21,7 +21,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameSource, FrameSourceInfo, RawFrame } from './frame-source.js';
-import { InputError } from './frame-source.js';
+import { InputError, lentBytes } from './frame-source.js';
 import { requireFfmpeg } from './ffmpeg-locate.js';
 
 interface Probe {
@@ -121,10 +121,7 @@ function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
     }
     const whole = Math.min(Math.floor((buf.length - i) / 3), n - px);
     const end = i + 3 * whole;
-    for (; i < end; i += 3) {
-      const r0 = buf[i], g = buf[i + 1], b = buf[i + 2];
-      if (Math.abs(r0 - g) > 6 || Math.abs(r0 - b) > 6 || Math.abs(g - b) > 6) big++;
-    }
+    for (; i < end; i += 3) if (isBig(buf[i], buf[i + 1], buf[i + 2])) big++;
     px += whole;
     if (px < n) while (i < buf.length) carry[c++] = buf[i++];
   }
@@ -372,9 +369,7 @@ class VideoSource implements FrameSource {
     }
     await this.spooledFrame(index);
     // A fresh buffer per call (callers may keep frames), unless the caller lends one.
-    const buf = into && into.byteLength >= this.frameBytes && into.byteOffset % 2 === 0
-      ? Buffer.from(into.buffer, into.byteOffset, this.frameBytes)
-      : Buffer.allocUnsafeSlow(this.frameBytes);
+    const buf = lentBytes(into, this.frameBytes) ?? Buffer.allocUnsafeSlow(this.frameBytes);
     await this.spool!.read(buf, 0, this.frameBytes, index * this.frameBytes);
     return this.wrap(index, buf);
   }

@@ -63,7 +63,6 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
       checkAbort(ctx.signal);
       if (!failed.has(i)) {
         const lap = await frames.laplacian(i);
-
         const b = frames.normalize ? await frames.brightness(i) : 1;
         for (let a = 0; a < A; a++) {
           const pt = grid.points[a].patch;

@@ -87,8 +87,11 @@ export function averageAligned(
       const fy = dy - iy;
       const fx = dx - ix;
       // out(y) = in(y + f)  ⇔  shiftImage by −f (content moves by −f).
-      if (shifted?.length !== img.data.length) shifted = undefined;
-      const src = isIntegral(fy) && isIntegral(fx) ? img : k.shiftImage(img, -fy, -fx, interpolation, shifted ??= new Float32Array(img.data.length));
+      let src = img;
+      if (!(isIntegral(fy) && isIntegral(fx))) {
+        if (shifted?.length !== img.data.length) shifted = new Float32Array(img.data.length);
+        src = k.shiftImage(img, -fy, -fx, interpolation, shifted);
+      }
       const clip = k.accumulateShifted(acc, src, iy, ix);
       if (clip.top || clip.bottom || clip.left || clip.right) {
         throw new Error(`Mean: a frame offset (${dy}, ${dx}) reaches outside the frame; the alignment does not match the frames`);

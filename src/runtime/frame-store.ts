@@ -20,6 +20,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
 import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
 import { getKernels } from '../image/kernels.js';
+import { widenSamples } from '../image/pointwise.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
 import type { KernelPool } from '../image/workers/pool.js';
 import { sharedKernelPool } from '../image/workers/shared-pool.js';
@@ -56,7 +57,7 @@ export interface FrameSetOptions {
  * Frames smaller than this (pixels) keep their first passes on the main thread even when the shared
  * pool is on. LUCKYGRAPH_POOL_MIN_PIXELS overrides it (tests use 0 to run small frames in the pool).
  */
-export const POOL_MIN_PIXELS = Number(process.env.LUCKYGRAPH_POOL_MIN_PIXELS ?? 1 << 19);
+const POOL_MIN_PIXELS = 1 << 19;
 
 type FirstPassResult = { g: Uint16Array; l: LaplacianFrame | null; brightness: number };
 
@@ -95,9 +96,6 @@ export class FrameSet {
   private closed = false;
   /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, O (plain reads) from 3. */
   private readonly arenas = new Map<'L' | 'G' | 'O', FrameArena>();
-  /** Reused result arrays for products that are not kept (touching fresh memory is slow; reuse is not). */
-  private scratchG: Uint16Array | null = null;
-  private scratchL: Uint8Array | null = null;
   private readonly scratchViews = new Map<string, Float32Array>();
   /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
   private readonly ahead = new Map<number, Promise<FirstPassResult>>();
@@ -118,13 +116,22 @@ export class FrameSet {
       (source.info.colorLayout === 'mono' || source.info.colorLayout === 'RGB' || source.info.colorLayout === 'BGR');
   }
 
-  /** The slot of frame i in a product's arena. */
+  /** Bytes of one frame as the source delivers it (before ROI and conversion): what a read fills. */
+  private get rawFrameBytes(): number {
+    const { width, height, planes, bytesPerSample } = this.info;
+    return width * height * planes * bytesPerSample;
+  }
+
+  /** Bytes of L_i and G_i. */
+  private get firstPassBytes(): { L: number; G: number } {
+    return productBytes(this.width, this.height, 1, 2);
+  }
+
+  /** The slot of frame i in a product's arena (O: a raw frame, read in place). */
   private slot(kind: 'L' | 'G' | 'O', i: number): Uint8Array {
     let a = this.arenas.get(kind);
     if (!a) {
-      const { width, height, planes, bytesPerSample } = this.info;
-      const bytes = kind === 'L' ? Math.ceil(this.height / 2) * Math.ceil(this.width / 2)
-        : kind === 'G' ? 2 * this.width * this.height : width * height * planes * bytesPerSample;
+      const bytes = kind === 'O' ? this.rawFrameBytes : this.firstPassBytes[kind];
       const populator = this.options.populator === undefined ? sharedPopulator() : this.options.populator;
       a = new FrameArena(bytes, this.count, populator);
       this.arenas.set(kind, a);
@@ -180,10 +187,7 @@ export class FrameSet {
   }
 
   private storedToImage(s: Stored, channels: 1 | 3, into?: Float32Array): Image {
-    const out = into ?? new Float32Array(s.length);
-    if (s instanceof Uint8Array) { for (let k = 0; k < s.length; k++) out[k] = s[k] * 256; }
-    else out.set(s);
-    return { width: this.width, height: this.height, channels, data: out };
+    return { width: this.width, height: this.height, channels, data: widenSamples(s, storedScale(s), into) };
   }
 
   /**
@@ -222,8 +226,7 @@ export class FrameSet {
     let e = this.lastRead;
     if (!e || e.i !== i) {
       if (e) { e.current = false; this.freeIfUnused(e); }
-      const { width, height, planes, bytesPerSample } = this.info;
-      const bytes = width * height * planes * bytesPerSample;
+      const bytes = this.rawFrameBytes;
       let buf = this.freeRaw.pop();
       if (!buf || buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
       e = { i, s: this.readOriginal(i, new Uint8Array(buf)), buf, users: 0, current: true };
@@ -256,7 +259,7 @@ export class FrameSet {
   async originalLease(i: number): Promise<{ frame: { width: number; height: number; channels: 1 | 3; stored: Stored; scale: number }; release: () => void }> {
     this.check(i);
     const { s, release } = await this.leaseOriginal(i);
-    return { frame: { width: this.width, height: this.height, channels: this.channels, stored: s, scale: s instanceof Uint8Array ? 256 : 1 }, release };
+    return { frame: { width: this.width, height: this.height, channels: this.channels, stored: s, scale: storedScale(s) }, release };
   }
 
   /** O_i: the calibrated, debayered original, float on the 16-bit scale. */
@@ -362,31 +365,22 @@ export class FrameSet {
   private poolInUse(): KernelPool | null {
     if (!wasmKernelsEnabled()) return null;
     if (this.options.pool !== undefined) return this.options.pool;
-    const min = process.env.LUCKYGRAPH_POOL_MIN_PIXELS !== undefined ? Number(process.env.LUCKYGRAPH_POOL_MIN_PIXELS) : POOL_MIN_PIXELS;
+    const min = Number(process.env.LUCKYGRAPH_POOL_MIN_PIXELS ?? POOL_MIN_PIXELS);
     return this.width * this.height >= min ? sharedKernelPool() : null;
   }
 
   /** The first pass on the main thread: fused WebAssembly, or the TypeScript reference. */
   private async firstPassHere(i: number): Promise<FirstPassResult> {
     if (wasmKernelsEnabled()) {
-      // Products that are not kept go to reused arrays (valid until the next first pass).
-      const P = this.width * this.height;
-      const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
-      const out = {
-        g: this.level >= 2 ? this.slot16('G', i) : (this.scratchG ??= new Uint16Array(P)),
-        l: this.level >= 1 ? this.slot('L', i) : (this.scratchL ??= new Uint8Array(lLen)),
-      };
       // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
       const { s: data, release } = await this.leaseMono(i);
       let r;
       try {
-        r = wasmFirstPass({ data, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+        r = wasmFirstPass({ data, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, this.resultArrays(i));
       } finally {
         release();
       }
       if (!r) throw new Error('WebAssembly first pass unavailable');
-      // The previous frame's L lived in the same reused array: forget it.
-      if (this.level < 1) this.last.delete('L');
       return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
     }
     const m = await this.mono(i);
@@ -401,31 +395,36 @@ export class FrameSet {
     // The input goes through a reused shared buffer (no copy in postMessage, no fresh memory per
     // frame); the results are written by the worker into new shared buffers, so the cost of touching
     // fresh memory for kept products is paid on the worker's core.
-    const slot = this.acquireInput(data.byteLength);
+    const slot = this.recycled(this.freeInputs, data.byteLength);
     const input = data.BYTES_PER_ELEMENT === 1 ? new Uint8Array(slot, 0, data.length) : new Uint16Array(slot, 0, data.length);
     try { input.set(data); } finally { release(); }
-    const P = this.width * this.height;
-    const lLen = Math.ceil(this.height / 2) * Math.ceil(this.width / 2);
-    // Kept products get their own new shared buffers; the others come from recycled ones.
-    const out = {
-      g: this.level >= 2 ? this.slot16('G', i) : new Uint16Array(this.recycled(this.freeG, 2 * P)),
-      l: this.level >= 1 ? this.slot('L', i) : new Uint8Array(this.recycled(this.freeL, lLen)),
-    };
     try {
-      const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, out);
+      const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, this.resultArrays(i));
       return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
     } finally {
       this.freeInputs.push(slot);
     }
   }
 
+  /** Shared buffers that can be refilled: pool inputs, and G (levels 0–1) and L (level 0) results. */
   private readonly freeInputs: SharedArrayBuffer[] = [];
-  /** Shared buffers of G (levels 0–1) and L (level 0) results that were used and can be refilled. */
   private readonly freeG: SharedArrayBuffer[] = [];
   private readonly freeL: SharedArrayBuffer[] = [];
-  /** The not-kept pooled results of the frame whose first pass was used last (recycled by the next). */
+  /** The not-kept results of the frame whose first pass was used last (recycled by the next). */
   private usedG: SharedArrayBuffer | null = null;
   private usedL: SharedArrayBuffer | null = null;
+
+  /**
+   * Where a first pass of frame i writes G and L (shared memory, so a pool worker can fill them too):
+   * kept products into their arena slots, the others into recycled buffers (see `recycleUsed`).
+   */
+  private resultArrays(i: number): { g: Uint16Array; l: Uint8Array } {
+    const { G, L } = this.firstPassBytes;
+    return {
+      g: this.level >= 2 ? this.slot16('G', i) : new Uint16Array(this.recycled(this.freeG, G)),
+      l: this.level >= 1 ? this.slot('L', i) : new Uint8Array(this.recycled(this.freeL, L)),
+    };
+  }
 
   private recycled(free: SharedArrayBuffer[], bytes: number): SharedArrayBuffer {
     const s = free.pop();
@@ -433,8 +432,8 @@ export class FrameSet {
   }
 
   /**
-   * Called when the first pass of a new frame is used: the previous frame's not-kept pooled G and L
-   * can be refilled now (their readers copy what they need synchronously after the await).
+   * Called when the first pass of a new frame is used: the previous frame's not-kept G and L can be
+   * refilled now (their readers copy what they need synchronously after the await).
    */
   private recycleUsed(r: FirstPassResult): void {
     if (this.usedG) this.freeG.push(this.usedG);
@@ -442,14 +441,6 @@ export class FrameSet {
     const gBuf = r.g.buffer, lBuf = r.l?.data.buffer;
     this.usedG = this.level < 2 && gBuf instanceof SharedArrayBuffer ? gBuf : null;
     this.usedL = this.level < 1 && lBuf instanceof SharedArrayBuffer ? lBuf : null;
-  }
-
-  private acquireInput(bytes: number): SharedArrayBuffer {
-    while (this.freeInputs.length) {
-      const s = this.freeInputs.pop()!;
-      if (s.byteLength >= bytes) return s;
-    }
-    return new SharedArrayBuffer(bytes);
   }
 
   /**
@@ -521,12 +512,16 @@ export class FrameSet {
     this.lastRead = null;
     this.arenas.clear();
     this.usedG = this.usedL = null;
-    this.scratchG = this.scratchL = null;
     await this.source.close();
   }
 }
 
 function noop(): void { /* nothing to release */ }
+
+/** The float value of a stored sample is sample · this: 8-bit samples are kept as the high byte. */
+function storedScale(s: Stored): number {
+  return s instanceof Uint8Array ? 256 : 1;
+}
 
 function laplacianOf(g: Float32Array, width: number, height: number): LaplacianFrame {
   const k = getKernels();

@@ -26,8 +26,6 @@ export class MemoryPopulator {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, (how: string) => void>();
-  /** How the last request was served: 'native' or 'touch' (for tests and the bench). */
-  lastMethod: string | null = null;
   /** Bytes requested so far. */
   requestedBytes = 0;
 
@@ -35,7 +33,6 @@ export class MemoryPopulator {
     const w = new Worker(WORKER_URL, { workerData: { nativePath: nativePopulateBuilt() ? NATIVE_PATH : null } });
     w.unref();
     w.on('message', (m: { id: number; how: string }) => {
-      this.lastMethod = m.how;
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (!this.pending.size) w.unref();

@@ -97,32 +97,15 @@ describe('stack accumulation (wasm)', () => {
     for (const D of [1, 2, 3]) {
       for (const C of [1, 3] as const) {
         it(`${mode}, D=${D}, C=${C}: bit-identical with the TypeScript path`, () => {
-          const W = 53, H = 41;
-          const r = rng(7 + D * 10 + C);
-          const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 100 + k + D * 7 + C, C, -100, 70000));
-          const wD = W * D, hD = H * D;
-          const a = new Float32Array(wD * hD * C);
-          const b = new Float32Array(wD * hD * C);
+          const sc = scenario(mode, D, C);
+          const a = new Float32Array(sc.len);
+          const b = new Float32Array(sc.len);
           let calls = 0;
-          for (const F of frames) {
-            for (let p = 0; p < 12; p++) {
-              // Random patches (some reaching the borders) and shifts (some far outside the frame).
-              const py0 = Math.floor(r() * (H - 4)), py1 = Math.min(H, py0 + 3 + Math.floor(r() * 24));
-              const px0 = Math.floor(r() * (W - 4)), px1 = Math.min(W, px0 + 3 + Math.floor(r() * 24));
-              const y0 = py0 * D, y1 = py1 * D, x0 = px0 * D, x1 = px1 * D;
-              const off = (s: number) => (r() - 0.5) * s;
-              const dy = p % 5 === 0 ? off(60) : off(6), dx = p % 7 === 0 ? off(80) : off(6);
-              const ly = p % 3 === 0 ? 0 : off(3), lx = p % 4 === 0 ? Math.round(off(3)) : off(3);
-              const ty = axisTaps(y1 - y0, y0, H, D, dy, ly, mode);
-              const tx = axisTaps(x1 - x0, x0, W, D, dx, lx, mode);
-              const weighted = p % 2 === 0;
-              const wy = weighted ? rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD) : null;
-              const wx = weighted ? rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) : null;
-              const scale = p % 3 === 1 ? 1 : 0.5 + r();
-              accumulatePatch(a, wD, F, ty, tx, y0, x0, wy, wx, scale);
-              accumulatePatchTS(b, wD, F, ty, tx, y0, x0, wy, wx, scale);
-              if (ty.end > ty.first && tx.end > tx.first) calls++;
-            }
+          for (const { F, args } of sc.calls) {
+            accumulatePatch(a, sc.wD, F, ...args);
+            accumulatePatchTS(b, sc.wD, F, ...args);
+            const [ty, tx] = args;
+            if (ty.end > ty.first && tx.end > tx.first) calls++;
           }
           expect(calls).toBeGreaterThan(10);
           expect(compare(a, b)).toEqual({ differ: 0, maxAbs: 0 });

@@ -90,7 +90,7 @@ export class EditorSession {
 
   constructor(options: SessionOptions = {}) {
     enableWasmKernels();
-    // Read-ahead of first passes in one worker per core (bit-identical; the editor never computes in the page).
+    // Read-ahead of first passes in worker threads, as the CLI's default (bit-identical; the page never computes).
     setKernelWorkers(defaultWorkerCount());
     this.registry = options.registry ?? editorRegistry(createRegistry());
     this.cache = new ResultCache({

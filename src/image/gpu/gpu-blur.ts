@@ -86,6 +86,12 @@ export class GpuBlur {
     return { width: w, height: h, channels: 1, data: flatten(b, w, h) };
   }
 
+  /** Runs a tiny blur so that `mode` says which gpu.js mode really runs, and returns it. */
+  detectMode(): string {
+    this.blur({ width: 4, height: 4, channels: 1, data: new Float32Array(16) }, 3);
+    return this.mode ?? 'unknown';
+  }
+
   destroy(): void { this.gpu.destroy?.(); }
 }
 
@@ -99,8 +105,7 @@ function flatten(rows: Float32Array[] | Float32Array, w: number, h: number): Flo
 /** Which gpu.js mode runs for 'gpu' here: a hardware mode, or 'webasm'/'cpu' when there is no device. */
 export function gpuBackendMode(): string {
   const b = new GpuBlur('gpu');
-  b.blur({ width: 4, height: 4, channels: 1, data: new Float32Array(16) }, 3);
-  const m = b.mode ?? 'unknown';
+  const m = b.detectMode();
   b.destroy();
   return m;
 }

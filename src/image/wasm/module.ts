@@ -326,14 +326,7 @@ export class WasmKernelInstance {
    * very array copied by the previous call (frames are immutable).
    */
   stackFrame(data: Float32Array): void {
-    if (data === this.stackData && this.stackMark !== 0) return;
-    this.stackData = null;
-    this.stackMark = 0;
-    this.top = this.stackAccEnd || this.base;
-    this.stackSrc = this.alloc(data.length * 4);
-    this.stackMark = this.top;
-    this.f32(this.stackSrc, data.length).set(data);
-    this.stackData = data;
+    this.placeStackFrame(data, data.length, (dst) => this.f32(dst, data.length).set(data));
   }
 
   /** True when kernels.wasm can take stored 8/16-bit frames (`stackFrameStored`). */
@@ -350,21 +343,31 @@ export class WasmKernelInstance {
   stackFrameStored(data: Uint8Array | Uint16Array, scale: number): void {
     const widen = this.exports.widenToF32;
     if (!widen) throw new Error('kernels.wasm: export "widenToF32" is missing (rebuild with npm run build:wasm)');
-    if (data === this.stackData && this.stackMark !== 0) return;
+    const n = data.length;
+    this.placeStackFrame(data, n, (dst) => {
+      const raw = this.alloc(data.byteLength);
+      const buf = this.exports.memory.buffer;
+      if (data.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, raw, n).set(data);
+      else new Uint16Array(buf, raw, n).set(data);
+      widen(raw, dst, n, data.BYTES_PER_ELEMENT, scale);
+    });
+  }
+
+  /**
+   * Makes `identity` the current frame — n floats placed above a bound accumulator and written by
+   * `fill` (any memory `fill` allocates above them is released after) — unless it is current already.
+   */
+  private placeStackFrame(identity: Float32Array | Uint8Array | Uint16Array, n: number, fill: (dst: number) => void): void {
+    if (identity === this.stackData && this.stackMark !== 0) return;
     this.stackData = null;
     this.stackMark = 0;
     this.top = this.stackAccEnd || this.base;
-    const n = data.length;
     this.stackSrc = this.alloc(n * 4);
     const frameEnd = this.top;
-    const raw = this.alloc(data.byteLength);
-    const buf = this.exports.memory.buffer;
-    if (data.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, raw, n).set(data);
-    else new Uint16Array(buf, raw, n).set(data);
-    widen(raw, this.stackSrc, n, data.BYTES_PER_ELEMENT, scale);
-    this.top = frameEnd; // the raw samples are not needed any more
+    fill(this.stackSrc);
+    this.top = frameEnd;
     this.stackMark = this.top;
-    this.stackData = data;
+    this.stackData = identity;
   }
 
   /**

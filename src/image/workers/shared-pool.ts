@@ -36,10 +36,3 @@ export function sharedKernelPool(): KernelPool | null {
   pool ??= KernelPool.create({ threads: wanted });
   return pool;
 }
-
-/** Terminates the shared pool (workers are unref'd when idle, so this is optional at exit). */
-export async function closeSharedKernelPool(): Promise<void> {
-  const p = pool;
-  pool = null;
-  await p?.close();
-}

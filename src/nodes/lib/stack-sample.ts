@@ -9,6 +9,7 @@
 import { roundHalfEven } from '../../image/numeric.js';
 import type { Image } from '../../image/image.js';
 import { cubicWeights } from '../../image/resample.js';
+import { widenSamples } from '../../image/pointwise.js';
 import { WasmMemoryError, type WasmKernelInstance } from '../../image/wasm/module.js';
 import { stackWasmInstance, wasmKernelsEnabled } from '../../image/wasm/node.js';
 
@@ -131,9 +132,7 @@ export function storedFramesAccumulateInWasm(): boolean {
 }
 
 function toFloatFrame(F: StoredFrame): Image {
-  const d = new Float32Array(F.stored.length);
-  for (let k = 0; k < d.length; k++) d[k] = F.stored[k] * F.scale;
-  return { width: F.width, height: F.height, channels: F.channels, data: d };
+  return { width: F.width, height: F.height, channels: F.channels, data: widenSamples(F.stored, F.scale) };
 }
 
 /** The instance holding a bound accumulator (`beginAccumulation`), if any. */
@@ -188,16 +187,13 @@ export function accumulatePatch(
   if (ty.end <= ty.first || tx.end <= tx.first) return;
   const inst = stackInstance();
   if (boundInst && inst !== boundInst && boundInst.stackBound(acc)) endAccumulation(acc); // wasm turned off meanwhile
-  if (inst) {
+  const stored = 'stored' in F;
+  if (inst && (!stored || inst.hasStoredFrames)) {
     // WebAssembly SIMD: the same float64 operations in the same order (bit-identical); the frame
     // is copied into wasm memory once and kept while the following calls use the same image.
     try {
-      if ('stored' in F) {
-        if (!inst.hasStoredFrames) throw new WasmMemoryError('kernels.wasm has no widenToF32 export');
-        inst.stackFrameStored(F.stored, F.scale);
-      } else {
-        inst.stackFrame(F.data);
-      }
+      if (stored) inst.stackFrameStored(F.stored, F.scale);
+      else inst.stackFrame(F.data);
       inst.stackAccumulate(acc, accWidth, F.width, F.channels, ty, tx, y0, x0, wy, wx, scale);
       return;
     } catch (e) {
@@ -210,7 +206,7 @@ export function accumulatePatch(
       }
     }
   }
-  accumulatePatchTS(acc, accWidth, 'stored' in F ? toFloatFrame(F) : F, ty, tx, y0, x0, wy, wx, scale);
+  accumulatePatchTS(acc, accWidth, stored ? toFloatFrame(F) : F, ty, tx, y0, x0, wy, wx, scale);
 }
 
 /** The TypeScript path of `accumulatePatch` (reference; also used without WebAssembly). */
