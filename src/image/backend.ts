@@ -50,26 +50,43 @@ export async function gpuKernels(mode: 'gpu' | 'cpu' = 'gpu'): Promise<{ kernels
   return { kernels, mode: blur.detectMode() };
 }
 
+type KernelRequest = 'auto' | 'reference' | 'wasm' | 'gpu';
+
+/** The kernels asked for: `request`, else LUCKYGRAPH_KERNELS, else auto. */
+function kernelRequest(request?: string): KernelRequest {
+  const r = (request ?? process.env.LUCKYGRAPH_KERNELS ?? 'auto').toLowerCase();
+  if (!['auto', 'reference', 'wasm', 'gpu'].includes(r)) {
+    throw new Error(`LUCKYGRAPH_KERNELS: expected auto, reference, wasm or gpu; found '${r}'`);
+  }
+  return r as KernelRequest;
+}
+
+/**
+ * The CPU part of the choice, synchronous (the editor's session uses it; gpu.js is not considered):
+ * the reference when asked for, else WebAssembly when kernels.wasm loads, else the reference.
+ */
+export function installCpuKernels(request?: string): KernelBackendChoice {
+  const r = kernelRequest(request);
+  if (r === 'reference') {
+    setKernels(referenceKernels);
+    return { backend: 'reference', detail: 'typescript', reason: 'LUCKYGRAPH_KERNELS=reference' };
+  }
+  if (enableWasmKernels()) return { backend: 'wasm', detail: 'simd128', reason: r === 'wasm' ? 'LUCKYGRAPH_KERNELS=wasm' : 'no hardware GPU; WebAssembly SIMD available' };
+  setKernels(referenceKernels);
+  return { backend: 'reference', detail: 'typescript', reason: 'kernels.wasm is not available' };
+}
+
 /**
  * Installs the kernels for this process (see the module comment) and says which ones.
  * `probeGpu` is for tests: it replaces the hardware check.
  */
 export async function installKernelBackend(opts: { request?: string; probeGpu?: () => boolean } = {}): Promise<KernelBackendChoice> {
-  const request = (opts.request ?? process.env.LUCKYGRAPH_KERNELS ?? 'auto').toLowerCase();
-  if (!['auto', 'reference', 'wasm', 'gpu'].includes(request)) {
-    throw new Error(`LUCKYGRAPH_KERNELS: expected auto, reference, wasm or gpu; found '${request}'`);
-  }
-  if (request === 'reference') {
-    setKernels(referenceKernels);
-    return { backend: 'reference', detail: 'typescript', reason: 'LUCKYGRAPH_KERNELS=reference' };
-  }
+  const request = kernelRequest(opts.request);
   const hardware = request === 'gpu' || (request === 'auto' && (opts.probeGpu ?? hardwareGlAvailable)());
   if (hardware) {
     const { kernels, mode } = await gpuKernels('gpu');
     setKernels(kernels);
     return { backend: 'gpu', detail: mode, reason: request === 'gpu' ? 'LUCKYGRAPH_KERNELS=gpu' : 'a hardware GPU context is available' };
   }
-  if (enableWasmKernels(true)) return { backend: 'wasm', detail: 'simd128', reason: request === 'wasm' ? 'LUCKYGRAPH_KERNELS=wasm' : 'no hardware GPU; WebAssembly SIMD available' };
-  setKernels(referenceKernels);
-  return { backend: 'reference', detail: 'typescript', reason: 'kernels.wasm is not available' };
+  return installCpuKernels(request);
 }

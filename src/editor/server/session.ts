@@ -10,7 +10,7 @@ import { validateGraph } from '../../graph/validate.ts';
 import { topologicalOrder } from '../../graph/topology.ts';
 import { parseRef } from '../../graph/util.ts';
 import { createRegistry } from '../../nodes/index.ts';
-import { enableWasmKernels } from '../../image/wasm/node.ts';
+import { installCpuKernels } from '../../image/backend.ts';
 import { defaultWorkerCount, setKernelWorkers } from '../../image/workers/shared-pool.ts';
 import { runGraph, checkedParams, cacheKeys } from '../../runtime/executor.ts';
 import { ResultCache, type Outputs } from '../../runtime/result-cache.ts';
@@ -89,7 +89,7 @@ export class EditorSession {
   private readonly store = new Map<string, StoredOutput>();
 
   constructor(options: SessionOptions = {}) {
-    enableWasmKernels();
+    installCpuKernels();
     // Read-ahead of first passes in worker threads, as the CLI's default (bit-identical; the page never computes).
     setKernelWorkers(defaultWorkerCount());
     this.registry = options.registry ?? editorRegistry(createRegistry());

@@ -4,7 +4,7 @@
  * installs it with `setKernels`. When the file is missing or cannot be compiled (no SIMD), it
  * warns once and leaves the reference kernels in place.
  *
- * Set LUCKYGRAPH_KERNELS=reference to keep the TypeScript kernels (A/B comparisons).
+ * Set LUCKYGRAPH_KERNELS=reference to keep the TypeScript kernels (A/B comparisons; ../backend.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -87,11 +87,10 @@ export const wasmKernels: Kernels = createWasmKernels(sharedWasmInstance, (e) =>
 /**
  * Loads kernels.wasm now (synchronously) and installs `wasmKernels` with `setKernels`; idempotent.
  * Returns true when the WebAssembly kernels are in use; false (after one warning) when kernels.wasm
- * is missing or unusable, or when LUCKYGRAPH_KERNELS=reference (unless `ignoreEnv`) — the current
- * kernels then stay. The CLI and the editor choose through ../backend.ts `installKernelBackend`.
+ * is missing or unusable — the current kernels then stay. Which kernels a run uses (and
+ * LUCKYGRAPH_KERNELS) is decided in ../backend.ts.
  */
-export function enableWasmKernels(ignoreEnv = false): boolean {
-  if (!ignoreEnv && process.env.LUCKYGRAPH_KERNELS === 'reference') return false;
+export function enableWasmKernels(): boolean {
   if (!sharedWasmInstance()) return false;
   if (getKernels() !== wasmKernels) setKernels(wasmKernels);
   return true;
