@@ -73,6 +73,8 @@ export interface FrameSource {
    * be done with it before reusing `into`. Sources that cannot read in place ignore it.
    */
   read(index: number, into?: Uint8Array): Promise<RawFrame>;
+  /** True when `read` fills a lent `into` buffer (then callers may lend kept memory). */
+  readonly readsInPlace?: boolean;
   /** Sequential pass over frames [start, end). The cheapest way to visit every frame. */
   frames(start?: number, end?: number): AsyncIterable<RawFrame>;
   close(): Promise<void>;

@@ -169,6 +169,7 @@ export async function openSer(path: string, options: SerOpenOptions = {}): Promi
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 class SerSource implements FrameSource {
+  readonly readsInPlace = true;
   private closed = false;
   constructor(private fh: FileHandle, readonly info: FrameSourceInfo, private frameBytes: number) {}
 

@@ -196,6 +196,7 @@ function killSpoolWriters(): void {
 const SPOOL_POLL_MS = 2;
 
 class VideoSource implements FrameSource {
+  readonly readsInPlace = true;
   private spoolDir: string | null = null;
   private spool: FileHandle | null = null;
   private spooling: Promise<void> | null = null;

@@ -93,6 +93,12 @@ export class FrameSet {
   private readonly bright: (number | undefined)[] = [];
   private readonly last = new Map<string, { i: number; v: Promise<unknown> }>();
   private readonly o8: boolean;
+  /**
+   * Stored O_i is the source's samples themselves (no ROI, calibration, debayering or scaling) and
+   * the source reads in place: at levels 3–4 frames are then read straight into kept memory.
+   */
+  private readonly readsIntoKept: boolean;
+  private readonly plain: boolean;
   private closed = false;
   /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, O (plain reads) from 3. */
   private readonly arenas = new Map<'L' | 'G' | 'O', FrameArena>();
@@ -114,6 +120,10 @@ export class FrameSet {
     const c = options.convert;
     this.o8 = source.info.bytesPerSample === 1 && !c.calibration?.dark && !c.calibration?.flat &&
       (source.info.colorLayout === 'mono' || source.info.colorLayout === 'RGB' || source.info.colorLayout === 'BGR');
+    const layout = source.info.colorLayout;
+    this.plain = !roi && !c.calibration?.dark && !c.calibration?.flat && (c.debayer === 'auto' || c.debayer === layout) &&
+      (layout === 'mono' || layout === 'RGB');
+    this.readsIntoKept = !!source.readsInPlace && this.plain && (source.info.bytesPerSample === 1 ? this.o8 : source.info.bytesPerSample === 2 && c.scale === 1);
   }
 
   /** Bytes of one frame as the source delivers it (before ROI and conversion): what a read fills. */
@@ -169,13 +179,10 @@ export class FrameSet {
     this.stats.reads++;
     const roi = this.options.roi && this.options.roi.length === 4 ? this.options.roi : null;
     const c = this.options.convert;
-    const layout = this.info.colorLayout;
-    const plain = !roi && !c.calibration?.dark && !c.calibration?.flat && (c.debayer === 'auto' || c.debayer === layout) &&
-      (layout === 'mono' || layout === 'RGB');
     // Fast paths: the stored samples already are the quantised original.
-    if (plain && this.o8 && raw.data instanceof Uint8Array) return raw.data;
-    if (plain && raw.data instanceof Uint16Array && c.scale === 1) return raw.data;
-    let img = toImage(raw, layout, c);
+    if (this.plain && this.o8 && raw.data instanceof Uint8Array) return raw.data;
+    if (this.plain && raw.data instanceof Uint16Array && c.scale === 1) return raw.data;
+    let img = toImage(raw, this.info.colorLayout, c);
     if (roi) img = cropImage(img, roi);
     const d = img.data;
     if (this.o8) {
@@ -204,7 +211,7 @@ export class FrameSet {
     const kept = this.keepO[i];
     if (kept) return Promise.resolve(kept);
     return this.memo('Os', i, async () => {
-      const s = await this.readOriginal(i, this.level >= 3 ? this.slot('O', i) : undefined);
+      const s = await this.readOriginal(i, this.level >= 3 && this.readsIntoKept ? this.slot('O', i) : undefined);
       if (this.level >= 3) this.keepO[i] = s;
       return s;
     });
@@ -213,11 +220,11 @@ export class FrameSet {
   /** Raw-frame buffers lent to the source for reads whose result is not kept (levels 0–2). */
   private readonly freeRaw: ArrayBuffer[] = [];
   /** The most recent read (the single-entry cache of O at levels 0–2) and how many users hold it. */
-  private lastRead: { i: number; s: Promise<Stored>; buf: ArrayBuffer; users: number; current: boolean } | null = null;
+  private lastRead: { i: number; s: Promise<Stored>; buf: ArrayBuffer | null; users: number; current: boolean } | null = null;
 
   /**
    * O_i as stored, for a use that ends before the next await: at levels 0–2 the frame is read into a
-   * recycled buffer (no fresh memory per read); `release()` ends the use, after which the data must
+   * recycled buffer when the source reads in place (no fresh memory per read); `release()` ends the use, after which the data must
    * not be touched. The most recent read stays valid for the next lease of the same frame (so O and
    * M of one frame cost one read). At levels 3–4 the kept frame is returned and release does nothing.
    */
@@ -226,10 +233,13 @@ export class FrameSet {
     let e = this.lastRead;
     if (!e || e.i !== i) {
       if (e) { e.current = false; this.freeIfUnused(e); }
-      const bytes = this.rawFrameBytes;
-      let buf = this.freeRaw.pop();
-      if (!buf || buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
-      e = { i, s: this.readOriginal(i, new Uint8Array(buf)), buf, users: 0, current: true };
+      let buf: ArrayBuffer | null = null;
+      if (this.source.readsInPlace) {
+        const bytes = this.rawFrameBytes;
+        buf = this.freeRaw.pop() ?? null;
+        if (!buf || buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
+      }
+      e = { i, s: this.readOriginal(i, buf ? new Uint8Array(buf) : undefined), buf, users: 0, current: true };
       this.lastRead = e;
     }
     const entry = e;
@@ -247,8 +257,8 @@ export class FrameSet {
     return { s, release: () => { if (!done) { done = true; entry.users--; this.freeIfUnused(entry); } } };
   }
 
-  private freeIfUnused(e: { buf: ArrayBuffer; users: number; current: boolean }): void {
-    if (!e.current && e.users === 0 && this.freeRaw.length < 8 && !this.freeRaw.includes(e.buf)) this.freeRaw.push(e.buf);
+  private freeIfUnused(e: { buf: ArrayBuffer | null; users: number; current: boolean }): void {
+    if (e.buf && !e.current && e.users === 0 && this.freeRaw.length < 8 && !this.freeRaw.includes(e.buf)) this.freeRaw.push(e.buf);
   }
 
   /**
@@ -491,6 +501,13 @@ export class FrameSet {
     const v = brightnessOf(m.data, this.options.blackCutoff);
     this.bright[i] = v;
     return v;
+  }
+
+  /** Bytes allocated for the arenas of kept products (committed ahead of use; see populate.ts). */
+  arenaBytes(): number {
+    let sum = 0;
+    for (const a of this.arenas.values()) sum += a.allocatedBytes();
+    return sum;
   }
 
   /** Bytes currently held by kept products. */

@@ -1,0 +1,50 @@
+/**
+ * Kept originals go into arena memory only when the stored frame is the source's own samples and the
+ * source reads in place; otherwise (ROI, calibration, sources that cannot read in place) an arena slot
+ * would be memory held beside the kept frame, beyond the forecast.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSer, openSer } from '../../src/io/ser.ts';
+import { FrameSet } from '../../src/runtime/frame-store.ts';
+import { rng } from '../image/helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lg-arena-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const W = 64, H = 48, N = 6;
+const r = rng(9);
+const frames = Array.from({ length: N }, () => Uint8Array.from({ length: W * H }, () => Math.floor(r() * 256)));
+const path = join(dir, 'f.ser');
+
+async function openAt(level: 3 | 4, roi: number[]) {
+  await writeSer(path, { width: W, height: H, colorLayout: 'mono', bitDepth: 8 }, frames);
+  return new FrameSet(await openSer(path), { convert: { debayer: 'auto', scale: 256 }, noise: 3, blackCutoff: 0, level, roi, populator: null }, 1);
+}
+
+describe('frame store arenas for kept originals', () => {
+  it('a plain 8-bit SER at level 3: originals read straight into the arena, same samples', async () => {
+    const fs = await openAt(3, []);
+    for (let i = 0; i < N; i++) {
+      const o = await fs.original(i);
+      expect(Array.from(o.data.subarray(0, 20))).toEqual(Array.from(frames[i].subarray(0, 20), (v) => v * 256));
+    }
+    expect(fs.arenaBytes()).toBeGreaterThanOrEqual(N * W * H);
+    expect(fs.heldBytes()).toBe(N * W * H);
+    await fs.close();
+  });
+
+  it('with an ROI at level 3: no arena for originals (the kept frame is the cropped copy)', async () => {
+    const fs = await openAt(3, [8, 40, 4, 60]);
+    for (let i = 0; i < N; i++) {
+      const o = await fs.original(i);
+      expect(o.width * o.height).toBe(32 * 56);
+      expect(o.data[0]).toBe(frames[i][8 * W + 4] * 256);
+    }
+    expect(fs.arenaBytes()).toBe(0);
+    expect(fs.heldBytes()).toBe(N * 32 * 56);
+    await fs.close();
+  });
+});
