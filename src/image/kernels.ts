@@ -22,13 +22,14 @@ import {
   areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
 } from './resample.ts';
 import { blurStrided, crop, cropStrided } from './region.ts';
+import { correlateWindow, type SamplePlane } from './correlate-window.ts';
 import { argmax, argmin, nccMap, ssdMap, type Extremum } from './match.ts';
 import { subpixelParaboloid, type SubpixelOffset } from './subpixel.ts';
 import { centreOfGravity, meanStd, minMax, type MeanStd } from './stats.ts';
 import { accumulateShifted, addPatch, type Clip } from './accumulate.ts';
 import { absScaleU8, addScaled, quantizeU16, scaleInPlace } from './pointwise.ts';
 
-export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset };
+export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset, SamplePlane };
 
 export interface Kernels {
   /** OpenCV GaussianBlur(k×k, σ=0): fixed tables for k ≤ 7, sampled Gaussian above; reflect-101. */
@@ -56,6 +57,8 @@ export interface Kernels {
   blurStrided(img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number): Image;
   /** TM_CCORR_NORMED map, (Hw−Ht+1)×(Ww−Wt+1). */
   nccMap(window: Plane, template: Plane): Image;
+  /** nccMap(ksize > 0 ? blurStrided(frame, …, step, ksize) : cropStrided(frame, …, step), template): both MLC phases. */
+  correlateWindow(frame: SamplePlane, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number, template: Plane): Image;
   /** Sum-of-squared-differences map, (Hw−Ht+1)×(Ww−Wt+1). */
   ssdMap(window: Plane, template: Plane): Image;
   /** First maximum in row-major order. */
@@ -97,6 +100,7 @@ export const referenceKernels: Kernels = Object.freeze({
   cropStrided,
   blurStrided,
   nccMap,
+  correlateWindow,
   ssdMap,
   argmax,
   argmin,

@@ -25,15 +25,33 @@ export function meanStd(img: Plane, rect?: Rect): MeanStd {
 }
 
 /**
- * `meanStd` of an 8-bit plane (e.g. the frame store's Laplacian L_i) without converting it to float:
- * the same arithmetic in the same order, so the same result to the last bit.
+ * `meanStd` of an 8-bit plane (e.g. the frame store's Laplacian L_i) without converting it to float,
+ * in one pass: the sums Σv and Σv² of 8-bit samples are integers, exact in float64 (below 2^53 for
+ * up to 1.3·10^11 samples), and std = √((Σv² − Σv·mean)/n). Agrees with the two-pass `meanStd` to
+ * ~1e-14 relative (rounding only in the last two operations).
  */
 export function meanStdBytes(img: { width: number; height: number; data: Uint8Array }, rect?: Rect): MeanStd {
-  if (img.data.length !== img.width * img.height) throw new Error(`${img.data.length} samples for a ${img.width}x${img.height} plane`);
-  return meanStdOf(img.data, img.width, img.height, 1, rect);
+  const { width, height, data: d } = img;
+  if (d.length !== width * height) throw new Error(`${d.length} samples for a ${width}x${height} plane`);
+  const r = rect ?? { y0: 0, y1: height, x0: 0, x1: width };
+  checkRect({ width, height } as Plane, r);
+  const count = (r.y1 - r.y0) * (r.x1 - r.x0);
+  let sum = 0;
+  let sq = 0;
+  for (let y = r.y0; y < r.y1; y++) {
+    const end = y * width + r.x1;
+    for (let i = y * width + r.x0; i < end; i++) {
+      const v = d[i];
+      sum += v;
+      sq += v * v;
+    }
+  }
+  const mean = sum / count;
+  const ss = sq - sum * mean;
+  return { mean, std: Math.sqrt(ss > 0 ? ss / count : 0), count };
 }
 
-function meanStdOf(d: Float32Array | Uint8Array, width: number, height: number, C: number, rect?: Rect): MeanStd {
+function meanStdOf(d: Float32Array, width: number, height: number, C: number, rect?: Rect): MeanStd {
   const r = rect ?? { y0: 0, y1: height, x0: 0, x1: width };
   checkRect({ width, height } as Plane, r);
   const rowLen = width * C;

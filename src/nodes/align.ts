@@ -144,7 +144,7 @@ async function alignSurfaceWithPatch(
     guard(cy, cx);
     for (const i of pass) {
       throwIfAborted(ctx);
-      const G = await frames.blurredView(i);
+      const G = await frames.blurredSamplesView(i);
       const box = { y0: rect.y0 - cy, y1: rect.y1 - cy, x0: rect.x0 - cx, x1: rect.x1 - cx };
       const r = mlc(refs.refFull, refs.refHalf, G, box, Sg, gw, { subpixel: p.subpixel });
       if (!(r.ok1 && r.ok2)) {

@@ -97,7 +97,7 @@ export const shiftNode: NodeDefinition<ShiftParams> = {
     for (let n = 0; n < needed.length; n++) {
       checkAbort(ctx.signal);
       const i = needed[n];
-      const G = await frames.blurredView(i);
+      const G = await frames.blurredSamplesView(i);
       for (const q of used[i]) {
         const a = Math.floor(q / K);
         const b = grid.points[a].box;

@@ -19,7 +19,7 @@
 import type { Image } from '../image/image.js';
 import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
 import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
-import { getKernels } from '../image/kernels.js';
+import { getKernels, type SamplePlane } from '../image/kernels.js';
 import { widenSamples } from '../image/pointwise.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
 import type { KernelPool } from '../image/workers/pool.js';
@@ -344,6 +344,16 @@ export class FrameSet {
       out.set(g);
       return { width: this.width, height: this.height, channels: 1 as const, data: out };
     });
+  }
+
+  /**
+   * G_i as stored (16-bit samples, no float copy): valid until the next first pass of another frame
+   * is used (like `blurredView`); for kernels that cut windows out of it (MLC's `correlateWindow`).
+   */
+  async blurredSamplesView(i: number): Promise<SamplePlane> {
+    this.check(i);
+    const g = (await this.firstPass(i)).g;
+    return { width: this.width, height: this.height, channels: 1, data: g };
   }
 
   /**

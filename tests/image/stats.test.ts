@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { centreOfGravity, meanStd, minMax } from '../../src/image/stats.ts';
-import { fromRows, makeImage } from './helpers.ts';
+import { centreOfGravity, meanStd, meanStdBytes, minMax } from '../../src/image/stats.ts';
+import { fromRows, makeImage, rng } from './helpers.ts';
 
 describe('meanStd', () => {
   it('population std (divide by n)', () => {
@@ -50,5 +50,29 @@ describe('centreOfGravity (PSS §6.1)', () => {
   });
   it('returns null for a flat image', () => {
     expect(centreOfGravity(makeImage(4, 4, () => 9))).toBeNull();
+  });
+});
+
+describe('meanStdBytes (one pass over 8-bit samples)', () => {
+  it('agrees with the two-pass meanStd to 1e-12 relative, whole planes and regions', () => {
+    let seed = 7;
+    for (const [w, h] of [[1, 1], [3, 5], [64, 48], [640, 480]]) {
+      const r = rng(seed++);
+      const data = Uint8Array.from({ length: w * h }, () => Math.floor(r() * r() * 256));
+      const f = { width: w, height: h, data: Float32Array.from(data) };
+      for (const rect of [undefined, { y0: 0, y1: h, x0: 0, x1: 1 }, { y0: Math.floor(h / 3), y1: h, x0: Math.floor(w / 4), x1: w }]) {
+        const a = meanStd(f, rect);
+        const b = meanStdBytes({ width: w, height: h, data }, rect);
+        expect(b.count).toBe(a.count);
+        expect(Math.abs(b.mean - a.mean)).toBeLessThanOrEqual(1e-12 * Math.max(1, a.mean));
+        expect(Math.abs(b.std - a.std)).toBeLessThanOrEqual(1e-12 * Math.max(1, a.std));
+      }
+    }
+  });
+
+  it('a flat plane has std 0; bad sizes and regions are rejected', () => {
+    expect(meanStdBytes({ width: 4, height: 4, data: new Uint8Array(16).fill(200) })).toEqual({ mean: 200, std: 0, count: 16 });
+    expect(() => meanStdBytes({ width: 4, height: 4, data: new Uint8Array(15) })).toThrow(/15 samples/);
+    expect(() => meanStdBytes({ width: 4, height: 4, data: new Uint8Array(16) }, { y0: 0, y1: 5, x0: 0, x1: 4 })).toThrow(/outside/);
   });
 });

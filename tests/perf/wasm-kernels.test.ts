@@ -270,3 +270,41 @@ describe('wasmKernels through setKernels', () => {
     expectIdentical(R.laplacian3x3(img), getKernels().laplacian3x3(img), 'lap');
   });
 });
+
+describe('correlateWindow (MLC phases: cut, optional blur, float32 cross term)', () => {
+  it('agrees with the reference within 1e-5 and finds the same optimum, for float and 16-bit frames', () => {
+    let seed = 41;
+    // [window box h, w, step, ksize, template w, h]: MLC phase 1 (step 2, blurred) and phase 2 (step 1)
+    for (const [bh, bw, step, ksize, tw, th] of [
+      [380, 482, 2, 7, 211, 160], [333, 430, 1, 0, 422, 325], [68, 68, 2, 7, 24, 24], [56, 56, 1, 0, 48, 48],
+      [21, 17, 2, 3, 5, 4], [9, 9, 1, 5, 9, 9],
+    ]) {
+      const frame = texture(bw + 40, bh + 30, seed++);
+      const u16 = { width: frame.width, height: frame.height, data: Uint16Array.from(frame.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))) };
+      const asFloat = { width: frame.width, height: frame.height, channels: 1 as const, data: Float32Array.from(u16.data) };
+      const y0 = 13, x0 = 21;
+      const tpl = R.crop(asFloat, y0 + 3, y0 + 3 + th, x0 + 5, x0 + 5 + tw);
+      for (const f of [u16, asFloat]) {
+        const a = R.correlateWindow(f, y0, y0 + bh, x0, x0 + bw, step, ksize, tpl);
+        const b = inst.correlateWindow(f, y0, y0 + bh, x0, x0 + bw, step, ksize, tpl);
+        const what = `${bw}x${bh} step ${step} k ${ksize} / ${tw}x${th} ${f.data.constructor.name}`;
+        expect([b.width, b.height], what).toEqual([a.width, a.height]);
+        expect(compare(a.data, b.data).maxAbs, what).toBeLessThanOrEqual(1e-5);
+        const ma = R.argmax(a), mb = R.argmax(b);
+        expect([mb.y, mb.x], what).toEqual([ma.y, ma.x]);
+      }
+      // the reference is exactly nccMap of the cut (and blurred) window
+      const win = ksize > 0 ? R.blurStrided(asFloat, y0, y0 + bh, x0, x0 + bw, step, ksize) : R.cropStrided(asFloat, y0, y0 + bh, x0, x0 + bw, step);
+      expect(compare(R.nccMap(win, tpl).data, R.correlateWindow(u16, y0, y0 + bh, x0, x0 + bw, step, ksize, tpl).data).differ).toBe(0);
+    }
+  });
+
+  it('rejects bad windows and templates like the reference', () => {
+    const f = { width: 20, height: 20, data: new Uint16Array(400) };
+    const tpl = randomImage(5, 5, 1);
+    expect(() => inst.correlateWindow(f, -1, 10, 0, 10, 1, 0, tpl)).toThrow(/outside|empty/);
+    expect(() => R.correlateWindow(f, -1, 10, 0, 10, 1, 0, tpl)).toThrow(/outside|empty/);
+    expect(() => inst.correlateWindow(f, 0, 4, 0, 10, 1, 0, tpl)).toThrow(/larger than the window/);
+    expect(() => inst.correlateWindow({ width: 20, height: 20, data: new Uint16Array(10) }, 0, 10, 0, 10, 1, 0, tpl)).toThrow(/single-channel/);
+  });
+});

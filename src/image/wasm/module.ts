@@ -23,6 +23,7 @@ import { reflect101 } from '../numeric.ts';
 import { referenceKernels, type Kernels } from '../kernels.ts';
 import { checkRect } from '../region.ts';
 import { checkSizes } from '../match.ts';
+import type { SamplePlane } from '../correlate-window.ts';
 
 /** The raw exports of kernels.wasm (pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -303,6 +304,54 @@ export class WasmKernelInstance {
     return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
   }
 
+  /**
+   * `correlateWindow` (src/image/correlate-window.ts) without intermediate images: the window is cut
+   * (and widened, for 16-bit frames) straight into wasm memory, blurred there when `ksize > 0`, and
+   * correlated with the float32 cross term (`nccMap(…, 'f32')`: f32x4 products and row sums, rows in
+   * float64; template and window energies as the reference). Agreement with the float64 reference:
+   * |Δ| ≤ 1e-5 per map value (tests/perf/wasm-kernels.test.ts); only the small map is copied out.
+   */
+  correlateWindow(frame: SamplePlane, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number, template: Plane): Image {
+    const { width: W, data } = frame;
+    if (data.length !== W * frame.height) {
+      throw new Error(`correlateWindow: the frame must be a single-channel plane of ${W}x${frame.height} samples`);
+    }
+    checkRect(frame as unknown as Image, y0, y1, x0, x1, step);
+    const Ww = Math.ceil((x1 - x0) / step);
+    const Hw = Math.ceil((y1 - y0) / step);
+    requireMono(template, 'match template');
+    const { width: Wt, height: Ht } = template;
+    if (Wt > Ww || Ht > Hw) throw new Error(`template ${Wt}x${Ht} is larger than the window ${Ww}x${Hw}`);
+    const Wo = Ww - Wt + 1;
+    const Ho = Hw - Ht + 1;
+    const nI = Ww * Hw;
+    const nT = Wt * Ht;
+    this.reset();
+    const win = this.alloc(nI * 4);
+    const I = ksize > 0 ? this.alloc(nI * 4) : win; // + 16 bytes of slack: the f32 kernel may read 3 floats past the end
+    const blur = ksize > 0 ? this.blurSetup(Ww, Hw, 1, gaussianKernel(ksize)) : null;
+    const T = this.alloc(nT * 4);
+    const out = this.alloc(Wo * Ho * 4);
+    const ii = this.alloc((Hw + 1) * (Ww + 1) * 8);
+    const wv = this.f32(win, nI);
+    if (step === 1) {
+      for (let y = 0; y < Hw; y++) {
+        const b = (y0 + y) * W + x0;
+        wv.set(data.subarray(b, b + Ww), y * Ww);
+      }
+    } else {
+      let o = 0;
+      for (let y = y0; y < y1; y += step) {
+        const rb = y * W;
+        for (let x = x0; x < x1; x += step) wv[o++] = data[rb + x];
+      }
+    }
+    if (blur) this.runBlur(win, I, Ww, Hw, 1, blur);
+    this.f32(T, nT).set(template.data);
+    this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
+    return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
+  }
+
   // ---- Stack accumulation (src/nodes/lib/stack-sample.ts) -----------------------------------
   //
   // The current frame stays in memory between calls (`stackFrame`), each `stackAccumulate` lays
@@ -519,7 +568,7 @@ function align(p: number, a: number): number {
 
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
-  'gaussianBlur', 'gaussianBlurSigma', 'laplacian3x3', 'blurStrided', 'nccMap',
+  'gaussianBlur', 'gaussianBlurSigma', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -562,6 +611,12 @@ export function createWasmKernels(
       R.blurStrided, onFallback,
     ),
     nccMap: withFallback(get, (w, window: Plane, template: Plane) => w.nccMap(window, template), R.nccMap, onFallback),
+    correlateWindow: withFallback(
+      get,
+      (w, frame: SamplePlane, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number, template: Plane) =>
+        w.correlateWindow(frame, y0, y1, x0, x1, step, ksize, template),
+      R.correlateWindow, onFallback,
+    ),
   });
 }
 

@@ -24,11 +24,13 @@
  *   (`ok = false`, `reason = 'bounds1' | 'bounds2'`) instead of throwing or reading garbage.
  * - The phase-1 window blur is computed in float; PSS rounds it to uint16 (a ≤ 0.5 level difference).
  *
- * All image work goes through `getKernels()` (blurStrided, crop, nccMap, argmax, subpixelParaboloid)
- * so a faster kernel implementation is picked up automatically.
+ * All image work goes through `getKernels()` (correlateWindow — the window cut, blur and NCC of one
+ * phase in one call —, argmax, subpixelParaboloid) so a faster kernel implementation is picked up
+ * automatically. `G` may hold 16-bit samples (the frame store's `blurredSamplesView`): only the
+ * windows are ever converted to float.
  */
 import type { Image, Rect } from '../../image/image.js';
-import { getKernels } from '../../image/kernels.js';
+import { getKernels, type SamplePlane } from '../../image/kernels.js';
 
 /** Phase-2 (full resolution) search radius, hard-coded in PSS. */
 export const MLC_PHASE2_RADIUS = 4;
@@ -116,7 +118,7 @@ function failed(failure: MlcFailure, sh1: [number, number] = [0, 0], ok1 = false
  *
  * @param refFull  reference pixels of the box, size (y1−y0) × (x1−x0), mono
  * @param refHalf  `refFull[0::2, 0::2]` (see `halfReference`)
- * @param G        the blurred mono frame (full size)
+ * @param G        the blurred mono frame (full size; float or 16-bit samples)
  * @param box      half-open rectangle in frame coordinates (integers)
  * @param searchWidth  Sw (global Sg = 34, AP S = 14); s1 = ⌊(Sw − 4)/2⌋
  * @param gw       the Gaussian kernel size of the phase-1 re-blur (the frames' noise level)
@@ -125,7 +127,7 @@ function failed(failure: MlcFailure, sh1: [number, number] = [0, 0], ok1 = false
  *          inconsistent arguments (reference sizes not matching the box, weight matrix size).
  */
 export function mlc(
-  refFull: Image, refHalf: Image, G: Image, box: Rect, searchWidth: number, gw: number,
+  refFull: Image, refHalf: Image, G: SamplePlane, box: Rect, searchWidth: number, gw: number,
   opts: MlcOptions = {},
 ): MlcResult {
   const k = getKernels();
@@ -155,8 +157,7 @@ export function mlc(
 
   // ---- phase 1: decimated, re-blurred frame window vs the decimated reference ----
   if (y0 - e < 0 || x0 - e < 0 || y1 + e > H || x1 + e > W) return failed('bounds1');
-  const win1 = k.blurStrided(G, y0 - e, y1 + e, x0 - e, x1 + e, 2, gw);
-  let r1 = k.nccMap(win1, refHalf);
+  let r1 = k.correlateWindow(G, y0 - e, y1 + e, x0 - e, x1 + e, 2, gw, refHalf);
   if (r1.width !== n1 || r1.height !== n1) {
     // Cannot happen for consistent sizes: ⌈(b + 2e)/2⌉ − ⌈b/2⌉ + 1 = 2s1 + 1.
     throw new Error(`mlc: phase-1 map is ${r1.width}x${r1.height}, expected ${n1}x${n1}`);
@@ -177,8 +178,7 @@ export function mlc(
   const wx0 = x0 - sh1[1] - r;
   const wx1 = x1 - sh1[1] + r;
   if (wy0 < 0 || wx0 < 0 || wy1 > H || wx1 > W) return failed('bounds2', sh1, true);
-  const win2 = k.crop(G, wy0, wy1, wx0, wx1);
-  const r2 = k.nccMap(win2, refFull);
+  const r2 = k.correlateWindow(G, wy0, wy1, wx0, wx1, 1, 0, refFull);
   const m2 = k.argmax(r2);
   const sh2Int: [number, number] = [r - m2.y, r - m2.x];
   if (Math.abs(sh2Int[0]) === r || Math.abs(sh2Int[1]) === r) return failed('rim2', sh1, true);
