@@ -5,7 +5,8 @@
  * Decoded output: gray or RGB, 8 or 16 bit. Alpha is dropped, palettes are expanded to RGB (8-bit),
  * gray images of 1/2/4 bits are scaled to 8 bits (v · 255 / (2^bits − 1), as libpng/sharp do).
  */
-import { inflateSync, deflateSync } from 'node:zlib';
+import { inflateSync, deflateSync, deflate, crc32 as zlibCrc32, constants as zlibConstants } from 'node:zlib';
+import { promisify } from 'node:util';
 import { decode as fastPngDecode, encode as fastPngEncode, convertIndexedToRgb } from 'fast-png';
 import type { ByteReader, DecodedImage, ImageHeader } from './image-file.js';
 
@@ -109,11 +110,69 @@ export function encodePng(width: number, height: number, planes: 1 | 3, data: Ui
   return fastPngEncode({ width, height, channels: planes, depth: data instanceof Uint16Array ? 16 : 8, data });
 }
 
+const deflateAsync = promisify(deflate);
+
+/**
+ * zlib settings of `encodePngNative`: run-length matching only. On Up-filtered 16-bit stacks (noisy low
+ * bytes, few long repeats) it compresses as well as level 6 (1.750 vs 1.744 MB for the 101-frame Moon
+ * stack; sharp at level 6: 2.21 MB) in less than half the time (22 vs 58 ms).
+ */
+const PNG_DEFLATE = { level: 6, strategy: zlibConstants.Z_RLE };
+
+/**
+ * 8/16-bit gray or RGB PNG with Node's own zlib: every row filtered with "Up" (byte minus the byte
+ * above; the best single filter on stacked 16-bit images here), deflated with run-length matching
+ * (PNG_DEFLATE), one IDAT chunk, deflated in libuv's thread pool — the main thread is free while
+ * it compresses. Text chunks (tEXt/iTXt) follow IHDR. Lossless: decoders return `data` exactly.
+ */
+export async function encodePngNative(
+  width: number, height: number, planes: 1 | 3, data: Uint8Array | Uint16Array, text: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const n = width * height * planes;
+  if (!(width > 0 && height > 0) || data.length !== n) throw new Error(`encodePng: ${data.length} samples for ${width}x${height}x${planes}`);
+  const textChunks = makeTextChunks(text);
+  const wide = data instanceof Uint16Array;
+  const row = width * planes; // samples per row
+  const rowBytes = row * (wide ? 2 : 1);
+  const raw = Buffer.allocUnsafe(height * (rowBytes + 1));
+  for (let y = 0, o = 0; y < height; y++) {
+    raw[o++] = y === 0 ? 0 : 2; // the first row has nothing above: filter None
+    const s0 = y * row;
+    const end = s0 + row;
+    if (y === 0) {
+      if (wide) for (let i = s0; i < end; i++) { const v = data[i]; raw[o++] = v >> 8; raw[o++] = v & 255; }
+      else for (let i = s0; i < end; i++) raw[o++] = data[i];
+    } else if (wide) {
+      for (let i = s0; i < end; i++) {
+        const v = data[i];
+        const u = data[i - row];
+        raw[o++] = ((v >> 8) - (u >> 8)) & 255;
+        raw[o++] = ((v & 255) - (u & 255)) & 255;
+      }
+    } else {
+      for (let i = s0; i < end; i++) raw[o++] = (data[i] - data[i - row]) & 255;
+    }
+  }
+  const idat = await deflateAsync(raw, PNG_DEFLATE);
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, width);
+  dv.setUint32(4, height);
+  ihdr[8] = wide ? 16 : 8;
+  ihdr[9] = planes === 1 ? 0 : 2;
+  const parts = [PNG_SIGNATURE, makeChunk('IHDR', ihdr), ...textChunks, makeChunk('IDAT', idat), makeChunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let p = 0;
+  for (const part of parts) { out.set(part, p); p += part.length; }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Chunks, CRC and text
 
 let crcTable: Uint32Array | undefined;
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  if (typeof zlibCrc32 === 'function') return zlibCrc32(bytes, crc) >>> 0; // Node ≥ 20.15: native
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -143,6 +143,20 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
   const inFlight = new Map<string, Promise<Outputs>>();
   const services = { ...(options.services ?? {}), bufferingLevel: level };
 
+  // Nodes that read frames share the frame store (its scratch views and single-entry memos are only
+  // valid until the next read): they run one at a time. Other nodes (e.g. Sharpen and two Saves at the
+  // end of the default graph) may overlap, so a Save's compression (zlib in the thread pool) and its
+  // file write proceed while the next node computes.
+  let framesTail: Promise<void> = Promise.resolve();
+  const acquireFrames = (): Promise<() => void> => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const prev = framesTail;
+    framesTail = prev.then(() => held);
+    return prev.then(() => release);
+  };
+  const readsFrames = (def: NodeDefinition): boolean => Object.values(def.inputs).some((port) => port.type === 'frames');
+
   const evaluate = (id: string): Promise<Outputs> => {
     let p = inFlight.get(id);
     if (!p) { p = evaluateNode(id); inFlight.set(id, p); }
@@ -171,6 +185,17 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
       const up = await evaluate(r.node);
       inputs[port] = up[r.port];
     }
+    const releaseFrames = readsFrames(def) ? await acquireFrames() : null;
+    try {
+      return await runNode(id, def, key, rep, inputs, upstreamIds);
+    } finally {
+      releaseFrames?.();
+    }
+  };
+
+  const runNode = async (
+    id: string, def: NodeDefinition, key: string, rep: NodeReport, inputs: Record<string, unknown>, upstreamIds: Record<string, string>,
+  ): Promise<Outputs> => {
     const reason = explainRun(id, sigs.get(id)!.parts, cache.partsOf(id), upstreamIds);
     rep.reason = reason;
     emit({ type: 'node-start', node: id, nodeType: def.type, reason });
@@ -212,10 +237,11 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
 
   let error: Error | undefined;
   try {
-    for (const t of targets) {
-      if (!doc.nodes[t]) throw new GraphError(`unknown target node '${t}'`);
-      results.set(t, await evaluate(t));
-    }
+    for (const t of targets) if (!doc.nodes[t]) throw new GraphError(`unknown target node '${t}'`);
+    // All targets at once (see acquireFrames); the first failure in target order is the run's error.
+    const settled = await Promise.allSettled(targets.map(async (t) => { results.set(t, await evaluate(t)); }));
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } catch (e) {
     error = e as Error;
   }

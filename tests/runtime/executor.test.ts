@@ -24,7 +24,7 @@ const registry = testRegistry();
 const cache = () => new ResultCache({ budgetBytes: 1 << 30, onEvict: (o) => { for (const v of Object.values(o)) if (v instanceof FrameSet) void v.close(); } });
 const statusOf = (r: Awaited<ReturnType<typeof runGraph>>) => Object.fromEntries(r.nodes.map((n) => [n.id, n.status]));
 
-beforeEach(() => { counters.sourceRuns = counters.sumRuns = counters.scaleRuns = 0; });
+beforeEach(() => { for (const k of Object.keys(counters) as (keyof typeof counters)[]) counters[k] = 0; });
 
 describe('runtime', () => {
   it('gives bit-identical results at every buffering level, recomputing less at higher levels', async () => {
@@ -106,5 +106,44 @@ describe('runtime', () => {
     expect(choice.level).toBe(2); // L 0.25 MB + G 2 MB per frame = 2.25 GB < 3 GB; + O 2 MB no
     expect(() => chooseLevel(geom, 4, 3e9)).toThrow(MemoryError);
     expect(() => chooseLevel(geom, 4, 3e9)).toThrow(/highest level that fits is 2/);
+  });
+});
+
+describe('concurrent targets', () => {
+  const g = (): GraphDoc => ({
+    format: 'luckygraph/1',
+    nodes: {
+      src: { type: 'TestSource', params: { frames: 6, size: 32 } },
+      a: { type: 'TestSum', inputs: { frames: 'src.frames' }, params: { passes: 2 } },
+      b: { type: 'TestSum', inputs: { frames: 'src.frames' }, params: { passes: 3 } },
+      slowA: { type: 'TestSlow', inputs: { image: 'a.image' }, params: { ms: 60 } },
+      slowB: { type: 'TestSlow', inputs: { image: 'a.image' }, params: { ms: 60 } },
+      outB: { type: 'TestScale', inputs: { image: 'b.image' }, params: { factor: 1 } },
+    },
+  });
+
+  it('frame readers run one at a time (same results as alone); other nodes overlap', async () => {
+    const r = await runGraph(g(), { registry, cache: cache(), buffering: 0 });
+    expect(r.ok, r.error?.message).toBe(true);
+    expect(counters.sumRuns).toBe(2);
+    expect(counters.sumMaxActive).toBe(1);
+    expect(counters.slowMaxActive).toBe(2);
+    // each branch alone gives the same image
+    for (const [node, target] of [['a', 'slowA'], ['b', 'outB']]) {
+      const alone = await runGraph(g(), { registry, cache: cache(), buffering: 0, targets: [target] });
+      const img = (o: Awaited<ReturnType<typeof runGraph>>) => (o.results.get(target)!.image as { data: Float32Array }).data;
+      expect(Array.from(img(alone)), node).toEqual(Array.from(img(r)));
+    }
+  });
+
+  it('the first failing target (in target order) is the error; the other targets still finish', async () => {
+    const doc = g();
+    doc.nodes.slowA = { type: 'TestSlow', inputs: { image: 'a.image' }, params: { ms: 10, fail: true } };
+    const r = await runGraph(doc, { registry, cache: cache() });
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toMatch(/slowA[\s\S]*TestSlow failed as asked|TestSlow failed as asked/);
+    const status = statusOf(r);
+    expect(status.slowA).toBe('error');
+    expect([status.slowB, status.outB]).toEqual(['ran', 'ran']);
   });
 });

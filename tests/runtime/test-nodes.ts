@@ -21,7 +21,7 @@ export function syntheticFrames(n: number, w: number, h: number, seed = 1): Uint
   return out;
 }
 
-export const counters = { sourceRuns: 0, sumRuns: 0, scaleRuns: 0 };
+export const counters = { sourceRuns: 0, sumRuns: 0, scaleRuns: 0, sumActive: 0, sumMaxActive: 0, slowActive: 0, slowMaxActive: 0 };
 
 export const testSource: NodeDefinition<{ frames: number; size: number; seed: number; noise: number }> = {
   type: 'TestSource', version: 1, category: 'test', doc: 'synthetic frames', inputs: {},
@@ -48,6 +48,12 @@ export const testSum: NodeDefinition<{ passes: number }> = {
   params: { passes: { kind: 'int', min: 1, max: 4, default: 3, doc: 'passes' } },
   async run(ctx, inputs, p) {
     counters.sumRuns++;
+    counters.sumMaxActive = Math.max(counters.sumMaxActive, ++counters.sumActive);
+    try { return await sumFrames(ctx, inputs, p); } finally { counters.sumActive--; }
+  },
+};
+
+async function sumFrames(ctx: Parameters<typeof testSum.run>[0], inputs: Record<string, unknown>, p: { passes: number }) {
     const fs = inputs.frames as FrameSet;
     const acc = new Float32Array(fs.width * fs.height);
     for (let pass = 0; pass < p.passes; pass++) {
@@ -62,7 +68,24 @@ export const testSum: NodeDefinition<{ passes: number }> = {
         await new Promise((r) => setImmediate(r));
       }
     }
-    return { image: { width: fs.width, height: fs.height, channels: 1, data: acc } };
+    return { image: { width: fs.width, height: fs.height, channels: 1 as const, data: acc } };
+}
+
+/** An image node that takes a while without computing (like a Save waiting for its compression). */
+export const testSlow: NodeDefinition<{ ms: number; fail: boolean }> = {
+  type: 'TestSlow', version: 1, category: 'test', doc: 'waits, then passes the image on', inputs: { image: { type: 'image', doc: 'in' } },
+  outputs: { image: { type: 'image', doc: 'out' } },
+  params: {
+    ms: { kind: 'int', min: 0, max: 10000, default: 30, unit: 'ms', doc: 'wait' },
+    fail: { kind: 'bool', default: false, doc: 'throw after the wait' },
+  },
+  async run(_ctx, inputs, p) {
+    counters.slowMaxActive = Math.max(counters.slowMaxActive, ++counters.slowActive);
+    try {
+      await new Promise((r) => setTimeout(r, p.ms));
+      if (p.fail) throw new Error('TestSlow failed as asked');
+      return { image: inputs.image };
+    } finally { counters.slowActive--; }
   },
 };
 
@@ -79,5 +102,5 @@ export const testScale: NodeDefinition<{ factor: number }> = {
 };
 
 export function testRegistry(): NodeRegistry {
-  return new NodeRegistry([testSource as unknown as NodeDefinition, testSum as unknown as NodeDefinition, testScale as unknown as NodeDefinition]);
+  return new NodeRegistry([testSource, testSum, testScale, testSlow].map((d) => d as unknown as NodeDefinition));
 }

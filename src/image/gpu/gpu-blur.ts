@@ -5,14 +5,23 @@
  * 'cpu' runs plain JS. `gpuBackendMode()` says which mode actually ran. Results match the reference
  * kernels within 2e-3 on the 16-bit scale (float32 accumulation order differs).
  */
-import gpujs from 'gpu.js';
+import { createRequire } from 'node:module';
 import type { Image } from '../image.js';
 import { gaussianKernel } from '../blur.js';
 
 // gpu.js ships CommonJS; its types do not describe `this.thread` in kernel functions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKernel = any;
-const { GPU } = gpujs as unknown as { GPU: new (o: { mode?: string }) => AnyKernel };
+type GpuConstructor = new (o: { mode?: string }) => AnyKernel;
+let GPU: GpuConstructor | null = null;
+/**
+ * gpu.js, loaded on first use (it costs ~0.1 s to load; a CommonJS `require` keeps it out of the CLI
+ * bundle's start-up even though this module is bundled).
+ */
+function gpuConstructor(): GpuConstructor {
+  if (!GPU) GPU = (createRequire(import.meta.url)('gpu.js') as { GPU: GpuConstructor }).GPU;
+  return GPU;
+}
 
 export type GpuMode = 'gpu' | 'cpu' | 'webgl' | 'webgl2' | 'headlessgl' | 'webgpu';
 
@@ -55,7 +64,7 @@ export class GpuBlur {
   mode: string | null = null;
 
   constructor(requested: GpuMode = 'gpu') {
-    this.gpu = new GPU({ mode: requested });
+    this.gpu = new (gpuConstructor())({ mode: requested });
   }
 
   private kernelsFor(w: number, h: number) {

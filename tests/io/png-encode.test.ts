@@ -1,0 +1,44 @@
+/** encodePngNative: our zlib PNG writer (Up filter, run-length deflate) is lossless and standard. */
+import { describe, expect, it } from 'vitest';
+import { decode } from 'fast-png';
+import { encodePngNative, readPngText, parseIhdr } from '../../src/io/png.ts';
+
+function samples(n: number, wide: boolean, seed: number): Uint8Array | Uint16Array {
+  let s = seed;
+  const next = () => (s = (s * 1103515245 + 12345) >>> 0);
+  return wide ? Uint16Array.from({ length: n }, () => next() >>> 16) : Uint8Array.from({ length: n }, () => next() >>> 24);
+}
+
+describe('encodePngNative', () => {
+  for (const wide of [false, true]) {
+    for (const planes of [1, 3] as const) {
+      it(`${wide ? 16 : 8}-bit, ${planes === 1 ? 'gray' : 'RGB'}: decoders return the samples exactly`, async () => {
+        for (const [w, h] of [[1, 1], [7, 3], [3, 7], [64, 33]]) {
+          const data = samples(w * h * planes, wide, w * 31 + h);
+          const png = await encodePngNative(w, h, planes, data, { Software: 'luckygraph test', 'Save params': 'ünïcode ✓' });
+          const ihdr = parseIhdr(png);
+          expect([ihdr.width, ihdr.height, ihdr.bitDepth, ihdr.colorType]).toEqual([w, h, wide ? 16 : 8, planes === 1 ? 0 : 2]);
+          const back = decode(png);
+          expect(back.channels).toBe(planes);
+          expect(Array.from(back.data)).toEqual(Array.from(data));
+          expect(readPngText(png)).toEqual({ Software: 'luckygraph test', 'Save params': 'ünïcode ✓' });
+        }
+      });
+    }
+  }
+
+  it('sharp (libpng/spng) reads it too, when installed', async () => {
+    let sharp: typeof import('sharp') | null = null;
+    try { sharp = (await import('sharp')).default as unknown as typeof import('sharp'); } catch { /* optional */ }
+    if (!sharp) return;
+    const data = samples(40 * 30, true, 5) as Uint16Array;
+    const png = await encodePngNative(40, 30, 1, data);
+    const { data: raw, info } = await (sharp as unknown as (b: Buffer) => import('sharp').Sharp)(Buffer.from(png)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([40, 30, 1]);
+    expect(Array.from(new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2))).toEqual(Array.from(data));
+  });
+
+  it('rejects a sample count that does not match the size', async () => {
+    await expect(encodePngNative(4, 4, 1, new Uint16Array(15))).rejects.toThrow(/15 samples for 4x4x1/);
+  });
+});
