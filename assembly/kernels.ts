@@ -137,6 +137,98 @@ export function blurSep(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The same separable symmetric convolution in float32 (reference: convolveSymmetricSeparableF32 in
+// src/image/blur.ts): every product and sum rounded to float32 in the same order as the reference,
+// four lanes at a time (no fused multiply-add), so the results are bit-identical to it. Weights are
+// the float64 tables of blurSep rounded to float32. Arguments as blurSep.
+export function blurSep32(
+  src: usize, dst: usize, w: i32, h: i32, C: i32,
+  kx: usize, rx: i32, ky: usize, ry: i32,
+  xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
+): void {
+  const rowLen = w * C;
+  const rowBytes = <usize>rowLen << 2;
+  const ringRows = 2 * ry + 1;
+  const padOff = <usize>(rx * C) << 2;
+  const rightOff = <usize>((w + rx) * C) << 2;
+  const kxc = <f32>load<f64>(kx + (<usize>rx << 3));
+  const kyc = <f32>load<f64>(ky + (<usize>ry << 3));
+  const kxcV = f32x4.splat(kxc);
+  const kycV = f32x4.splat(kyc);
+  const n4 = rowLen & ~3;
+  let nextRow = 0;
+  for (let y = 0; y < h; y++) {
+    const need = min(h - 1, y + ry);
+    for (; nextRow <= need; nextRow++) {
+      const base = src + <usize>nextRow * rowBytes;
+      const out = ring + <usize>(nextRow % ringRows) * rowBytes;
+      memory.copy(pad + padOff, base, rowBytes);
+      for (let j = 0; j < rx; j++) {
+        const ls = base + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2);
+        const rs = base + (<usize>load<i32>(xsrc + (<usize>(rx + j) << 2)) << 2);
+        const lo = pad + (<usize>(j * C) << 2);
+        const ro = pad + rightOff + (<usize>(j * C) << 2);
+        for (let c = 0; c < C; c++) {
+          store<f32>(lo + (<usize>c << 2), load<f32>(ls + (<usize>c << 2)));
+          store<f32>(ro + (<usize>c << 2), load<f32>(rs + (<usize>c << 2)));
+        }
+      }
+      let i = 0;
+      for (; i < n4; i += 4) {
+        const p = pad + (<usize>i << 2);
+        let s = f32x4.mul(kxcV, v128.load(p + padOff));
+        for (let k = 0; k < rx; k++) {
+          const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>k << 3)));
+          const a = p + (<usize>(k * C) << 2);
+          const b = p + (<usize>((2 * rx - k) * C) << 2);
+          s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
+        }
+        v128.store(out + (<usize>i << 2), s);
+      }
+      for (; i < rowLen; i++) {
+        const p = pad + (<usize>i << 2);
+        let s: f32 = kxc * load<f32>(p + padOff);
+        for (let k = 0; k < rx; k++) {
+          s += <f32>load<f64>(kx + (<usize>k << 3)) *
+            (load<f32>(p + (<usize>(k * C) << 2)) + load<f32>(p + (<usize>((2 * rx - k) * C) << 2)));
+        }
+        store<f32>(out + (<usize>i << 2), s);
+      }
+    }
+    const c0 = ring + <usize>(y % ringRows) * rowBytes;
+    for (let k = 0; k < ry; k++) {
+      const a = ring + <usize>(load<i32>(ytab + (<usize>(y + k) << 2)) % ringRows) * rowBytes;
+      const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * ry - k) << 2)) % ringRows) * rowBytes;
+      store<u32>(rowp + (<usize>(2 * k) << 2), <u32>a);
+      store<u32>(rowp + (<usize>(2 * k + 1) << 2), <u32>b);
+    }
+    const ob = dst + <usize>y * rowBytes;
+    let i = 0;
+    for (; i < n4; i += 4) {
+      const off = <usize>i << 2;
+      let s = f32x4.mul(kycV, v128.load(c0 + off));
+      for (let k = 0; k < ry; k++) {
+        const wk = f32x4.splat(<f32>load<f64>(ky + (<usize>k << 3)));
+        const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
+        const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
+        s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
+      }
+      v128.store(ob + off, s);
+    }
+    for (; i < rowLen; i++) {
+      const off = <usize>i << 2;
+      let s: f32 = kyc * load<f32>(c0 + off);
+      for (let k = 0; k < ry; k++) {
+        const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
+        const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
+        s += <f32>load<f64>(ky + (<usize>k << 3)) * (load<f32>(a) + load<f32>(b));
+      }
+      store<f32>(ob + off, s);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]], reflect-101 (reference: laplacian3x3)
 
 // @ts-ignore: decorator
@@ -413,7 +505,7 @@ export function nccMap64(
 // The frame store's per-frame first pass, fused (reference: src/runtime/frame-store.ts):
 //   m  = stored mono as float (8-bit samples × 256, 16-bit as they are)
 //   Σb = Σ_{m > cutoff} m                         (sequential float64; returned)
-//   G  = quantise16(gaussianBlur(m, ksize))        (clamp to [0, 65535], Math.round = half up)
+//   G  = quantise16(gaussianBlurF32(m, ksize))     (float32 blur, blurSep32; clamp to [0, 65535], Math.round = half up)
 //   L  = min(255, roundHalfEven(|laplacian3x3(decimate2(G))| / 256))
 //
 // src  : u8[P] (bps = 1) or u16[P] (bps = 2), P = w · h
@@ -484,7 +576,7 @@ export function firstPass(
       if (v >= thr) sum += v;
     }
   }
-  blurSep(fbuf, gbuf, w, h, 1, kx, rx, kx, rx, xsrc, ytab, ring, pad, rowp);
+  blurSep32(fbuf, gbuf, w, h, 1, kx, rx, kx, rx, xsrc, ytab, ring, pad, rowp);
   // quantise16: clamp to [0, 65535], Math.round (ties up). In f32, v − floor(v) is exact for
   // v ≥ 0, so floor(v) + (v − floor(v) ≥ 0.5) is Math.round; negatives, NaN (→ 0) and values
   // above 65535 are handled by the saturating conversions.

@@ -46,6 +46,8 @@ export async function gpuKernels(mode: 'gpu' | 'cpu' = 'gpu'): Promise<{ kernels
   const kernels: Kernels = {
     ...referenceKernels,
     gaussianBlur: (img, ksize) => (img.channels === 1 && ksize <= 23 ? blur.blur(img, ksize) : referenceKernels.gaussianBlur(img, ksize)),
+    // the first-pass blur too (float32 on the GPU as well; within the stated tolerance)
+    gaussianBlurF32: (img, ksize) => (img.channels === 1 && ksize <= 23 ? blur.blur(img, ksize) : referenceKernels.gaussianBlurF32(img, ksize)),
   };
   return { kernels, mode: blur.detectMode() };
 }

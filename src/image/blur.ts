@@ -133,6 +133,75 @@ export function gaussianBlur(img: Image, ksize: number): Image {
 }
 
 /**
+ * The frame store's first-pass blur G = GaussBlur(m, ksize) in float32 arithmetic: the same kernel,
+ * borders and operation order as `gaussianBlur`, but every product and sum rounded to float32
+ * (weights too). This is the reference of the WebAssembly first pass (assembly/kernels.ts blurSep32,
+ * four lanes at a time, bit-identical). Against the float64 `gaussianBlur` it differs by a few float32
+ * ulps, i.e. at most ±1 level after rounding to 16 bit, on a small fraction of pixels.
+ */
+export function gaussianBlurF32(img: Image, ksize: number): Image {
+  const k = gaussianKernel(ksize);
+  return convolveSymmetricSeparableF32(img, k);
+}
+
+/** `convolveSymmetricSeparable(img, k, k)` with float32 rounding after every operation. */
+export function convolveSymmetricSeparableF32(img: Image, k64: Float64Array): Image {
+  if (k64.length % 2 === 0) throw new Error('separable kernels must have odd length');
+  const f = Math.fround;
+  const k = Float32Array.from(k64);
+  const { width: w, height: h, channels: C, data } = img;
+  const rowLen = w * C;
+  const r = (k.length - 1) >> 1;
+  const ringRows = 2 * r + 1;
+  const ring = new Float32Array(ringRows * rowLen);
+  const pad = new Float32Array((w + 2 * r) * C);
+  const leftSrc = new Int32Array(r);
+  const rightSrc = new Int32Array(r);
+  for (let j = 0; j < r; j++) {
+    leftSrc[j] = reflect101(j - r, w) * C;
+    rightSrc[j] = reflect101(w + j, w) * C;
+  }
+  const kc = k[r];
+  const padOff = r * C;
+  const rightOff = (w + r) * C;
+  const out = new Float32Array(data.length);
+  const rowA = new Int32Array(r);
+  const rowB = new Int32Array(r);
+  let nextRow = 0;
+  for (let y = 0; y < h; y++) {
+    const need = Math.min(h - 1, y + r);
+    for (; nextRow <= need; nextRow++) {
+      const base = nextRow * rowLen;
+      const dst = (nextRow % ringRows) * rowLen;
+      pad.set(data.subarray(base, base + rowLen), padOff);
+      for (let j = 0; j < r; j++) {
+        for (let c = 0; c < C; c++) {
+          pad[j * C + c] = data[base + leftSrc[j] + c];
+          pad[rightOff + j * C + c] = data[base + rightSrc[j] + c];
+        }
+      }
+      for (let i = 0; i < rowLen; i++) {
+        let s = f(kc * pad[i + padOff]);
+        for (let t = 0; t < r; t++) s = f(s + f(k[t] * f(pad[i + t * C] + pad[i + (2 * r - t) * C])));
+        ring[dst + i] = s;
+      }
+    }
+    const c0 = (y % ringRows) * rowLen;
+    const ob = y * rowLen;
+    for (let t = 0; t < r; t++) {
+      rowA[t] = (reflect101(y - r + t, h) % ringRows) * rowLen;
+      rowB[t] = (reflect101(y + r - t, h) % ringRows) * rowLen;
+    }
+    for (let i = 0; i < rowLen; i++) {
+      let s = f(kc * ring[c0 + i]);
+      for (let t = 0; t < r; t++) s = f(s + f(k[t] * f(ring[rowA[t] + i] + ring[rowB[t] + i])));
+      out[ob + i] = s;
+    }
+  }
+  return createImage(w, h, C, out);
+}
+
+/**
  * `cv2.GaussianBlur(float img, (0, 0), sigma)`, as PSS post-processing uses it: kernel size
  * `round(8σ+1)` forced odd, reflect-101. Throws unless σ > 0.
  */

@@ -16,7 +16,7 @@
  * - All functions return new images unless named "add…/accumulate…" (in place on `dst`).
  */
 import type { Image, Plane, Rect } from './image.ts';
-import { gaussianBlur, gaussianBlurSigma } from './blur.ts';
+import { gaussianBlur, gaussianBlurF32, gaussianBlurSigma } from './blur.ts';
 import { laplacian3x3 } from './laplacian.ts';
 import {
   areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
@@ -39,6 +39,8 @@ export interface Kernels {
   /** 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]], reflect-101. */
   laplacian3x3(img: Image): Image;
   /** img[0::2, 0::2]. */
+  /** The frame store's first-pass blur (float32 arithmetic; see blur.ts gaussianBlurF32). */
+  gaussianBlurF32(img: Image, ksize: number): Image;
   decimate2(img: Image): Image;
   /** 2×2 box mean, odd edges average what exists; ⌈h/2⌉×⌈w/2⌉. */
   areaDownscale2(img: Image): Image;
@@ -91,6 +93,7 @@ export const referenceKernels: Kernels = Object.freeze({
   gaussianBlur,
   gaussianBlurSigma,
   laplacian3x3,
+  gaussianBlurF32,
   decimate2,
   areaDownscale2,
   resizeArea,

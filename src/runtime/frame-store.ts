@@ -405,7 +405,7 @@ export class FrameSet {
     }
     const m = await this.mono(i);
     // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
-    const g = quantise16(getKernels().gaussianBlur(m, this.noise).data);
+    const g = quantise16(getKernels().gaussianBlurF32(m, this.noise).data);
     return { g, l: null, brightness: this.bright[i] ?? brightnessOf(m.data, this.options.blackCutoff) };
   }
 

@@ -108,6 +108,28 @@ describe('gaussianBlur (bit-identical)', () => {
   });
 });
 
+describe('gaussianBlurF32 (float32 first-pass blur, bit-identical)', () => {
+  it('all sizes and channel counts, ksize 3, 7, 11', () => {
+    const imgs = images();
+    for (const ksize of [3, 7, 11]) {
+      for (const { name, img } of imgs) expectIdentical(R.gaussianBlurF32(img, ksize), inst.gaussianBlurF32(img, ksize), `${name} k${ksize}`);
+    }
+  });
+  it('stays within a few float32 ulps of the float64 blur (≤ ±1 level once rounded to 16 bit)', () => {
+    const img = texture(301, 203, 9);
+    const a = R.gaussianBlur(img, 7).data, b = R.gaussianBlurF32(img, 7).data;
+    let maxRel = 0, roundDiff = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxRel = Math.max(maxRel, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
+      const d = Math.abs(Math.round(a[i]) - Math.round(b[i]));
+      expect(d).toBeLessThanOrEqual(1);
+      roundDiff += d;
+    }
+    expect(maxRel).toBeLessThan(1e-6);
+    expect(roundDiff / a.length).toBeLessThan(0.05);
+  });
+});
+
 describe('laplacian3x3 (bit-identical)', () => {
   it('all sizes and channel counts', () => {
     for (const { name, img } of images()) expectIdentical(R.laplacian3x3(img), inst.laplacian3x3(img), name);

@@ -34,6 +34,12 @@ export interface KernelExports {
     kx: number, rx: number, ky: number, ry: number,
     xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
   ): void;
+  /** blurSep in float32 arithmetic (reference: gaussianBlurF32); same arguments. */
+  blurSep32(
+    src: number, dst: number, w: number, h: number, C: number,
+    kx: number, rx: number, ky: number, ry: number,
+    xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
+  ): void;
   laplacian(src: number, dst: number, w: number, h: number, C: number): void;
   nccMap(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number): void;
   nccMap64(
@@ -68,7 +74,7 @@ export class WasmMemoryError extends RangeError {
   }
 }
 
-const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'laplacian', 'nccMap', 'nccMap64', 'firstPass'];
+const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'blurSep32', 'laplacian', 'nccMap', 'nccMap64', 'firstPass'];
 
 /** True when this engine can compile WebAssembly SIMD (v128). */
 export function wasmSimdSupported(): boolean {
@@ -182,8 +188,21 @@ export class WasmKernelInstance {
     return t;
   }
 
-  runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup): void {
-    this.exports.blurSep(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
+  runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup, f32 = false): void {
+    (f32 ? this.exports.blurSep32 : this.exports.blurSep)(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
+  }
+
+  /** The first-pass blur in float32 arithmetic, bit-identical to `gaussianBlurF32` (blur.ts). */
+  gaussianBlurF32(img: Image, ksize: number): Image {
+    const { width: w, height: h, channels: C } = img;
+    const n = w * h * C;
+    this.reset();
+    const src = this.alloc(n * 4);
+    const dst = this.alloc(n * 4);
+    const s = this.blurSetup(w, h, C, gaussianKernel(ksize));
+    this.f32(src, n).set(img.data);
+    this.runBlur(src, dst, w, h, C, s, true);
+    return createImage(w, h, C, this.copyF32(dst, n));
   }
 
   gaussianBlur(img: Image, ksize: number): Image {
@@ -568,7 +587,7 @@ function align(p: number, a: number): number {
 
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
-  'gaussianBlur', 'gaussianBlurSigma', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow',
+  'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -603,6 +622,7 @@ export function createWasmKernels(
     ...R,
     gaussianBlur: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlur(img, ksize), R.gaussianBlur, onFallback),
     gaussianBlurSigma: withFallback(get, (w, img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma), R.gaussianBlurSigma, onFallback),
+    gaussianBlurF32: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlurF32(img, ksize), R.gaussianBlurF32, onFallback),
     laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
     blurStrided: withFallback(
       get,
