@@ -856,3 +856,17 @@ export function widenToF32(src: usize, dst: usize, n: i32, bytes: i32, scale: f3
     for (; k < n; k++) store<f32>(dst + (<usize>k << 2), <f32>load<u16>(src + (<usize>k << 1)) * scale);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// dst[r · cols + c] = src[r · srcStride + c · step] widened to f32 (u16 samples; correlateWindow's
+// phase-1 window after the JavaScript side has copied every step-th row of it here)
+export function gatherU16(src: usize, srcStride: i32, rows: i32, cols: i32, step: i32, dst: usize): void {
+  let o = dst;
+  for (let r = 0; r < rows; r++) {
+    const rb = src + (<usize>(r * srcStride) << 1);
+    for (let c = 0; c < cols; c++) {
+      store<f32>(o, <f32>load<u16>(rb + (<usize>(c * step) << 1)));
+      o += 4;
+    }
+  }
+}

@@ -53,6 +53,8 @@ export interface KernelExports {
   ): number;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
+  /** Strided u16 → f32 gather (see assembly/kernels.ts). */
+  gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
   stackAccumulate?(
     src: number, rowLen: number, C: number,
@@ -74,7 +76,7 @@ export class WasmMemoryError extends RangeError {
   }
 }
 
-const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'blurSep32', 'laplacian', 'nccMap', 'nccMap64', 'firstPass'];
+const EXPORTS: readonly (keyof KernelExports)[] = ['memory', 'heapBase', 'blurSep', 'blurSep32', 'gatherU16', 'laplacian', 'nccMap', 'nccMap64', 'firstPass'];
 
 /** True when this engine can compile WebAssembly SIMD (v128). */
 export function wasmSimdSupported(): boolean {
@@ -352,7 +354,27 @@ export class WasmKernelInstance {
     const T = this.alloc(nT * 4);
     const out = this.alloc(Wo * Ho * 4);
     const ii = this.alloc((Hw + 1) * (Ww + 1) * 8);
-    const wv = this.f32(win, nI);
+    const L = x1 - x0;
+    const raw = data instanceof Uint16Array ? this.alloc(Hw * L * 2) : 0;
+    if (data instanceof Uint16Array) {
+      // 16-bit frame: copy the window's rows (every step-th, x0…x1) as they are (memcpy), then widen
+      // (and decimate) in wasm.
+      const rows = new Uint16Array(this.exports.memory.buffer, raw, Hw * L);
+      for (let r = 0, y = y0; r < Hw; r++, y += step) rows.set(data.subarray(y * W + x0, y * W + x1), r * L);
+      if (step === 1) this.exports.widenToF32!(raw, win, nI, 2, 1);
+      else this.exports.gatherU16(raw, L, Hw, Ww, step, win);
+    } else {
+      this.gatherFloat(data, W, y0, y1, x0, x1, step, this.f32(win, nI));
+    }
+    if (blur) this.runBlur(win, I, Ww, Hw, 1, blur);
+    this.f32(T, nT).set(template.data);
+    this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
+    return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
+  }
+
+  private gatherFloat(data: Float32Array, W: number, y0: number, y1: number, x0: number, x1: number, step: number, wv: Float32Array): void {
+    const Ww = Math.ceil((x1 - x0) / step);
+    const Hw = Math.ceil((y1 - y0) / step);
     if (step === 1) {
       for (let y = 0; y < Hw; y++) {
         const b = (y0 + y) * W + x0;
@@ -365,10 +387,6 @@ export class WasmKernelInstance {
         for (let x = x0; x < x1; x += step) wv[o++] = data[rb + x];
       }
     }
-    if (blur) this.runBlur(win, I, Ww, Hw, 1, blur);
-    this.f32(T, nT).set(template.data);
-    this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
-    return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
   }
 
   // ---- Stack accumulation (src/nodes/lib/stack-sample.ts) -----------------------------------
