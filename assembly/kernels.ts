@@ -504,12 +504,16 @@ export function nccMap64(
 // ---------------------------------------------------------------------------------------------
 // The frame store's per-frame first pass, fused (reference: src/runtime/frame-store.ts):
 //   m  = stored mono as float (8-bit samples × 256, 16-bit as they are)
-//   Σb = Σ_{m > cutoff} m                         (sequential float64; returned)
-//   G  = quantise16(gaussianBlurF32(m, ksize))     (float32 blur, blurSep32; clamp to [0, 65535], Math.round = half up)
+//   Σb = Σ_{m > cutoff} m                         (integers: exact in any order; returned)
+//   G  = quantise16(gaussianBlurF32(m, ksize))     (float32 blur as blurSep32; clamp to [0, 65535], Math.round = half up)
 //   L  = min(255, roundHalfEven(|laplacian3x3(decimate2(G))| / 256))
+// One sweep over the rows: each source row is widened straight into the horizontal pass's padded
+// row, each output row is quantised straight into G and (even rows) decimated into the half frame,
+// so m and the float blur never exist as whole frames (the same operations in the same order as
+// blurSep32: bit-identical, less memory traffic).
 //
 // src  : u8[P] (bps = 1) or u16[P] (bps = 2), P = w · h
-// fbuf : f32[P], gbuf : f32[P], half : f32[P2], lap : f32[P2]  scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
+// fbuf : f32[w] scratch (one output row); gbuf: unused; half : f32[P2], lap : f32[P2] scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
 // g    : u16[P] out, l8 : u8[P2] out; blur tables as for blurSep (C = 1, kx = ky)
 export function firstPass(
   src: usize, bps: i32, w: i32, h: i32, thr: i32,
@@ -517,102 +521,171 @@ export function firstPass(
   fbuf: usize, gbuf: usize, g: usize, half: usize, lap: usize, l8: usize,
 ): f64 {
   // thr = the smallest integer sample value above the cut-off (samples are integers, so
-  // m > cutoff ⇔ m ≥ thr); the sum of integers < 2^53 is exact in any order, hence equal to the
-  // reference's sequential float64 sum. Lanes sum in i32 for at most 4096 samples (< 2^31).
-  const P = w * h;
-  let sum: i64 = 0;
+  // m > cutoff ⇔ m ≥ thr). Lanes sum in i32 for at most 4096 samples (< 2^31), then in i64.
+  const rowBytes = <usize>w << 2;
+  const ringRows = 2 * rx + 1;
+  const padOff = <usize>rx << 2;
+  const rightOff = <usize>(w + rx) << 2;
+  const inner = pad + padOff;
+  const kc = <f32>load<f64>(kx + (<usize>rx << 3));
+  const kcV = f32x4.splat(kc);
+  const n4 = w & ~3;
   const thrV = i32x4.splat(thr);
-  let k = 0;
-  if (bps == 1) {
-    while (k + 16 <= P) {
-      const end = min(P & ~15, k + 4096);
-      let acc = i32x4.splat(0);
-      for (; k < end; k += 16) {
-        const b = v128.load(src + <usize>k);
-        const lo = i16x8.extend_low_i8x16_u(b);
-        const hi = i16x8.extend_high_i8x16_u(b);
-        const o = fbuf + (<usize>k << 2);
-        let x = i32x4.shl(i32x4.extend_low_i16x8_u(lo), 8);
-        v128.store(o, f32x4.convert_i32x4_s(x));
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-        x = i32x4.shl(i32x4.extend_high_i16x8_u(lo), 8);
-        v128.store(o, f32x4.convert_i32x4_s(x), 16);
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-        x = i32x4.shl(i32x4.extend_low_i16x8_u(hi), 8);
-        v128.store(o, f32x4.convert_i32x4_s(x), 32);
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-        x = i32x4.shl(i32x4.extend_high_i16x8_u(hi), 8);
-        v128.store(o, f32x4.convert_i32x4_s(x), 48);
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-      }
-      sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
-        <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
-    }
-    for (; k < P; k++) {
-      const v = <i32>load<u8>(src + <usize>k) << 8;
-      store<f32>(fbuf + (<usize>k << 2), <f32>v);
-      if (v >= thr) sum += v;
-    }
-  } else {
-    while (k + 8 <= P) {
-      const end = min(P & ~7, k + 4096);
-      let acc = i32x4.splat(0);
-      for (; k < end; k += 8) {
-        const b = v128.load(src + (<usize>k << 1));
-        const o = fbuf + (<usize>k << 2);
-        let x = i32x4.extend_low_i16x8_u(b);
-        v128.store(o, f32x4.convert_i32x4_s(x));
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-        x = i32x4.extend_high_i16x8_u(b);
-        v128.store(o, f32x4.convert_i32x4_s(x), 16);
-        acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
-      }
-      sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
-        <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
-    }
-    for (; k < P; k++) {
-      const v = <i32>load<u16>(src + (<usize>k << 1));
-      store<f32>(fbuf + (<usize>k << 2), <f32>v);
-      if (v >= thr) sum += v;
-    }
-  }
-  blurSep32(fbuf, gbuf, w, h, 1, kx, rx, kx, rx, xsrc, ytab, ring, pad, rowp);
-  // quantise16: clamp to [0, 65535], Math.round (ties up). In f32, v − floor(v) is exact for
-  // v ≥ 0, so floor(v) + (v − floor(v) ≥ 0.5) is Math.round; negatives, NaN (→ 0) and values
-  // above 65535 are handled by the saturating conversions.
   const half4 = f32x4.splat(0.5);
   const one4 = f32x4.splat(1);
-  k = 0;
-  for (; k + 8 <= P; k += 8) {
-    const p = gbuf + (<usize>k << 2);
-    const v0 = v128.load(p);
-    const v1 = v128.load(p, 16);
-    const f0 = f32x4.floor(v0);
-    const f1 = f32x4.floor(v1);
-    const r0 = f32x4.add(f0, v128.and(one4, f32x4.ge(f32x4.sub(v0, f0), half4)));
-    const r1 = f32x4.add(f1, v128.and(one4, f32x4.ge(f32x4.sub(v1, f1), half4)));
-    v128.store(g + (<usize>k << 1),
-      i16x8.narrow_i32x4_u(i32x4.trunc_sat_f32x4_s(r0), i32x4.trunc_sat_f32x4_s(r1)));
-  }
-  for (; k < P; k++) {
-    const v = <f64>load<f32>(gbuf + (<usize>k << 2));
-    let q: u32 = 0;
-    if (v <= 0) q = 0;
-    else if (v >= 65535) q = 65535;
-    else if (v == v) {
-      const f = Math.floor(v);
-      q = <u32>(v - f >= 0.5 ? f + 1 : f); // Math.round (ties up)
-    }
-    store<u16>(g + (<usize>k << 1), <u16>q);
-  }
   const w2 = (w + 1) >> 1;
   const h2 = (h + 1) >> 1;
-  let o: usize = half;
-  for (let y = 0; y < h; y += 2) {
-    const rb = g + (<usize>(y * w) << 1);
-    for (let x = 0; x < w; x += 2) {
-      store<f32>(o, <f32>load<u16>(rb + (<usize>x << 1)));
-      o += 4;
+  let sum: i64 = 0;
+  let nextRow = 0;
+  for (let y = 0; y < h; y++) {
+    // ---- widen and filter horizontally the source rows this output row needs ----
+    const need = min(h - 1, y + rx);
+    for (; nextRow <= need; nextRow++) {
+      let k = 0;
+      if (bps == 1) {
+        const row = src + <usize>(nextRow * w);
+        while (k + 16 <= w) {
+          const end = min(w & ~15, k + 4096);
+          let acc = i32x4.splat(0);
+          for (; k < end; k += 16) {
+            const b = v128.load(row + <usize>k);
+            const lo = i16x8.extend_low_i8x16_u(b);
+            const hi = i16x8.extend_high_i8x16_u(b);
+            const o = inner + (<usize>k << 2);
+            let x = i32x4.shl(i32x4.extend_low_i16x8_u(lo), 8);
+            v128.store(o, f32x4.convert_i32x4_s(x));
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+            x = i32x4.shl(i32x4.extend_high_i16x8_u(lo), 8);
+            v128.store(o, f32x4.convert_i32x4_s(x), 16);
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+            x = i32x4.shl(i32x4.extend_low_i16x8_u(hi), 8);
+            v128.store(o, f32x4.convert_i32x4_s(x), 32);
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+            x = i32x4.shl(i32x4.extend_high_i16x8_u(hi), 8);
+            v128.store(o, f32x4.convert_i32x4_s(x), 48);
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+          }
+          sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
+            <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
+        }
+        for (; k < w; k++) {
+          const v = <i32>load<u8>(row + <usize>k) << 8;
+          store<f32>(inner + (<usize>k << 2), <f32>v);
+          if (v >= thr) sum += v;
+        }
+      } else {
+        const row = src + (<usize>(nextRow * w) << 1);
+        while (k + 8 <= w) {
+          const end = min(w & ~7, k + 4096);
+          let acc = i32x4.splat(0);
+          for (; k < end; k += 8) {
+            const b = v128.load(row + (<usize>k << 1));
+            const o = inner + (<usize>k << 2);
+            let x = i32x4.extend_low_i16x8_u(b);
+            v128.store(o, f32x4.convert_i32x4_s(x));
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+            x = i32x4.extend_high_i16x8_u(b);
+            v128.store(o, f32x4.convert_i32x4_s(x), 16);
+            acc = i32x4.add(acc, v128.and(x, i32x4.ge_s(x, thrV)));
+          }
+          sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) +
+            <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
+        }
+        for (; k < w; k++) {
+          const v = <i32>load<u16>(row + (<usize>k << 1));
+          store<f32>(inner + (<usize>k << 2), <f32>v);
+          if (v >= thr) sum += v;
+        }
+      }
+      // reflect-101 borders, read back from the widened row
+      for (let j = 0; j < rx; j++) {
+        store<f32>(pad + (<usize>j << 2), load<f32>(inner + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2)));
+        store<f32>(pad + rightOff + (<usize>j << 2), load<f32>(inner + (<usize>load<i32>(xsrc + (<usize>(rx + j) << 2)) << 2)));
+      }
+      const out = ring + <usize>(nextRow % ringRows) * rowBytes;
+      let i = 0;
+      for (; i < n4; i += 4) {
+        const p = pad + (<usize>i << 2);
+        let s = f32x4.mul(kcV, v128.load(p + padOff));
+        for (let t = 0; t < rx; t++) {
+          const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>t << 3)));
+          s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(p + (<usize>t << 2)), v128.load(p + (<usize>(2 * rx - t) << 2)))));
+        }
+        v128.store(out + (<usize>i << 2), s);
+      }
+      for (; i < w; i++) {
+        const p = pad + (<usize>i << 2);
+        let s: f32 = kc * load<f32>(p + padOff);
+        for (let t = 0; t < rx; t++) {
+          s += <f32>load<f64>(kx + (<usize>t << 3)) * (load<f32>(p + (<usize>t << 2)) + load<f32>(p + (<usize>(2 * rx - t) << 2)));
+        }
+        store<f32>(out + (<usize>i << 2), s);
+      }
+    }
+    // ---- vertical pass into one float row ----
+    const c0 = ring + <usize>(y % ringRows) * rowBytes;
+    for (let t = 0; t < rx; t++) {
+      const a = ring + <usize>(load<i32>(ytab + (<usize>(y + t) << 2)) % ringRows) * rowBytes;
+      const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * rx - t) << 2)) % ringRows) * rowBytes;
+      store<u32>(rowp + (<usize>(2 * t) << 2), <u32>a);
+      store<u32>(rowp + (<usize>(2 * t + 1) << 2), <u32>b);
+    }
+    let i = 0;
+    for (; i < n4; i += 4) {
+      const off = <usize>i << 2;
+      let s = f32x4.mul(kcV, v128.load(c0 + off));
+      for (let t = 0; t < rx; t++) {
+        const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>t << 3)));
+        const a = <usize>load<u32>(rowp + (<usize>(2 * t) << 2)) + off;
+        const b = <usize>load<u32>(rowp + (<usize>(2 * t + 1) << 2)) + off;
+        s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
+      }
+      v128.store(fbuf + off, s);
+    }
+    for (; i < w; i++) {
+      const off = <usize>i << 2;
+      let s: f32 = kc * load<f32>(c0 + off);
+      for (let t = 0; t < rx; t++) {
+        const a = <usize>load<u32>(rowp + (<usize>(2 * t) << 2)) + off;
+        const b = <usize>load<u32>(rowp + (<usize>(2 * t + 1) << 2)) + off;
+        s += <f32>load<f64>(kx + (<usize>t << 3)) * (load<f32>(a) + load<f32>(b));
+      }
+      store<f32>(fbuf + off, s);
+    }
+    // ---- quantise16 into G: clamp to [0, 65535], Math.round (ties up). In f32, v − floor(v) is
+    // exact for v ≥ 0, so floor(v) + (v − floor(v) ≥ 0.5) is Math.round; negatives, NaN (→ 0) and
+    // values above 65535 are handled by the saturating conversions.
+    const grow = g + (<usize>(y * w) << 1);
+    let k = 0;
+    for (; k + 8 <= w; k += 8) {
+      const p = fbuf + (<usize>k << 2);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const f0 = f32x4.floor(v0);
+      const f1 = f32x4.floor(v1);
+      const r0 = f32x4.add(f0, v128.and(one4, f32x4.ge(f32x4.sub(v0, f0), half4)));
+      const r1 = f32x4.add(f1, v128.and(one4, f32x4.ge(f32x4.sub(v1, f1), half4)));
+      v128.store(grow + (<usize>k << 1),
+        i16x8.narrow_i32x4_u(i32x4.trunc_sat_f32x4_s(r0), i32x4.trunc_sat_f32x4_s(r1)));
+    }
+    for (; k < w; k++) {
+      const v = <f64>load<f32>(fbuf + (<usize>k << 2));
+      let q: u32 = 0;
+      if (v <= 0) q = 0;
+      else if (v >= 65535) q = 65535;
+      else if (v == v) {
+        const f = Math.floor(v);
+        q = <u32>(v - f >= 0.5 ? f + 1 : f); // Math.round (ties up)
+      }
+      store<u16>(grow + (<usize>k << 1), <u16>q);
+    }
+    // ---- decimate2: even rows, even columns ----
+    if ((y & 1) == 0) {
+      let o = half + (<usize>((y >> 1) * w2) << 2);
+      for (let x = 0; x < w; x += 2) {
+        store<f32>(o, <f32>load<u16>(grow + (<usize>x << 1)));
+        o += 4;
+      }
     }
   }
   laplacian(half, lap, w2, h2, 1);
@@ -620,7 +693,7 @@ export function firstPass(
   const P2 = w2 * h2;
   const inv = f32x4.splat(1.0 / 256);
   const cap = f32x4.splat(255);
-  k = 0;
+  let k = 0;
   for (; k + 16 <= P2; k += 16) {
     const p = lap + (<usize>k << 2);
     const q0 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p)), inv)), cap));

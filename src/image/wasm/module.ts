@@ -745,8 +745,8 @@ export function planFirstPass(
   const P2 = w2 * h2;
   const lay = new Layout(align(heapBase, 64));
   const src = lay.alloc(P * bps);
-  const fbuf = lay.alloc(P * 4);
-  const gbuf = lay.alloc(P * 4);
+  const fbuf = lay.alloc(w * 4); // one output row (the fused pass keeps no float frame)
+  const gbuf = fbuf; // unused by the fused pass
   const gp = lay.alloc(P * 2);
   const half = lay.alloc(P2 * 4);
   const lap = lay.alloc(P2 * 4);
