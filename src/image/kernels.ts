@@ -19,7 +19,7 @@ import type { Image, Plane, Rect } from './image.ts';
 import { gaussianBlur, gaussianBlurF32, gaussianBlurSigma } from './blur.ts';
 import { laplacian3x3 } from './laplacian.ts';
 import {
-  areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
+  accumulateShiftedWindow, areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
 } from './resample.ts';
 import { blurStrided, crop, cropStrided } from './region.ts';
 import { correlateWindow, type SamplePlane } from './correlate-window.ts';
@@ -75,6 +75,8 @@ export interface Kernels {
   meanStd(img: Plane, rect?: Rect): MeanStd;
   /** Minimum and maximum sample. */
   minMax(img: Plane): { min: number; max: number };
+  /** acc += shiftImage(img, dy, dx, mode)[y0 : y0+h, x0 : x0+w] (mono; bit-identical, without the shifted frame). */
+  accumulateShiftedWindow(acc: Image, img: Image, y0: number, x0: number, dy: number, dx: number, mode?: Interpolation): void;
   /** dst[y,x] += scale·src[srcY0+y, srcX0+x], clipped; returns the source clip. */
   accumulateShifted(dst: Image, src: Image, srcY0: number, srcX0: number, scale?: number): Clip;
   /** dst[dstY0+y, dstX0+x] += scale·(weight[y,x]·)src[y,x], clipped; returns the target clip. */
@@ -112,6 +114,7 @@ export const referenceKernels: Kernels = Object.freeze({
   meanStd,
   minMax,
   accumulateShifted,
+  accumulateShiftedWindow,
   addPatch,
   addScaled,
   scaleInPlace,

@@ -292,3 +292,91 @@ export function shiftImage(img: Image, dy: number, dx: number, mode: Interpolati
   const ty = interpolationTaps(img.height, img.height, 0, 1, -dy, mode);
   return applySeparable(img, img.width, img.height, tx, ty, into);
 }
+
+/**
+ * `acc += shiftImage(img, dy, dx, mode)[y0 : y0 + acc.height, x0 : x0 + acc.width]` (mono), without
+ * the shifted frame: the horizontal pass runs only for the columns and rows the window needs, each
+ * source row once (a small row cache), the vertical pass per output pixel. The same taps and the same
+ * float64 sums, rounded to float32 at the same points as `shiftImage` then `accumulateShifted`, so the
+ * result is bit-identical; the work and the memory scale with the window, not the frame.
+ */
+export function accumulateShiftedWindow(
+  acc: Image, img: Image, y0: number, x0: number, dy: number, dx: number, mode: Interpolation = 'linear',
+): void {
+  if (!Number.isFinite(dy) || !Number.isFinite(dx)) throw new Error(`invalid shift (${dy}, ${dx})`);
+  if (img.channels !== 1 || acc.channels !== 1) throw new Error('accumulateShiftedWindow: mono images only');
+  const { width: W, height: H, data } = img;
+  const { width: w, height: h, data: out } = acc;
+  if (!(Number.isInteger(y0) && Number.isInteger(x0) && y0 >= 0 && x0 >= 0 && y0 + h <= H && x0 + w <= W)) {
+    throw new Error(`accumulateShiftedWindow: window ${w}x${h} at (${y0}, ${x0}) is not inside the ${W}x${H} image`);
+  }
+  const tx = interpolationTaps(W, W, 0, 1, -dx, mode);
+  const ty = interpolationTaps(H, H, 0, 1, -dy, mode);
+  const { start: xs, index: xi, weight: xw } = tx;
+  const { start: ys, index: yi, weight: yw } = ty;
+  // Every column of the window has two taps (a sub-pixel shift along x): a loop without the inner loop.
+  let twoTaps = true;
+  for (let d = x0; twoTaps && d <= x0 + w; d++) twoTaps = xs[d] === 2 * d;
+  // Horizontally filtered source rows (columns x0 … x0+w−1 of the shifted image), cached by row.
+  const cacheRows = 8;
+  const rowOf = new Int32Array(cacheRows).fill(-1);
+  const rows = Array.from({ length: cacheRows }, () => new Float32Array(w));
+  let next = 0;
+  const filtered = (r: number): Float32Array => {
+    for (let c = 0; c < cacheRows; c++) if (rowOf[c] === r) return rows[c];
+    const slot = next;
+    next = (next + 1) % cacheRows;
+    rowOf[slot] = r;
+    const t = rows[slot];
+    if (twoTaps) filterRowTwoTaps(t, data, r * W, xi, xw, 2 * x0, w);
+    else filterRow(t, data, r * W, xs, xi, xw, x0, w);
+    return t;
+  };
+  const taps: Float32Array[] = [];
+  for (let y = 0; y < h; y++) {
+    const d = y0 + y;
+    const t0 = ys[d];
+    const t1 = ys[d + 1];
+    const ob = y * w;
+    if (t1 - t0 === 1 && yw[t0] === 1) {
+      const a = filtered(yi[t0]);
+      for (let x = 0; x < w; x++) out[ob + x] += a[x];
+    } else if (t1 - t0 === 2) {
+      const w0 = yw[t0];
+      const w1 = yw[t0 + 1];
+      const a = filtered(yi[t0]);
+      const b = filtered(yi[t0 + 1]);
+      addRowTwoTaps(out, ob, a, b, w0, w1, w);
+    } else {
+      taps.length = 0;
+      for (let k = t0; k < t1; k++) taps.push(filtered(yi[k]));
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let k = t0; k < t1; k++) s += yw[k] * taps[k - t0][x];
+        out[ob + x] += Math.fround(s);
+      }
+    }
+  }
+}
+
+// The row loops of accumulateShiftedWindow as small functions: called once per row, they are
+// optimised by the JIT after a few rows (a loop inside one long call would run unoptimised first).
+
+function filterRowTwoTaps(t: Float32Array, data: Float32Array, rb: number, xi: Int32Array, xw: Float64Array, k0: number, w: number): void {
+  for (let x = 0, k = k0; x < w; x++, k += 2) t[x] = 0 + xw[k] * data[rb + xi[k]] + xw[k + 1] * data[rb + xi[k + 1]];
+}
+
+function filterRow(t: Float32Array, data: Float32Array, rb: number, xs: Int32Array, xi: Int32Array, xw: Float64Array, x0: number, w: number): void {
+  for (let x = 0; x < w; x++) {
+    const d = x0 + x;
+    let s = 0;
+    for (let k = xs[d]; k < xs[d + 1]; k++) s += xw[k] * data[rb + xi[k]];
+    t[x] = s;
+  }
+}
+
+/** out[ob + x] += float32(w0·a[x] + w1·b[x]): the shifted sample rounded as shiftImage stores it, then accumulated. */
+function addRowTwoTaps(out: Float32Array, ob: number, a: Float32Array, b: Float32Array, w0: number, w1: number, w: number): void {
+  const fround = Math.fround;
+  for (let x = 0; x < w; x++) out[ob + x] += fround(w0 * a[x] + w1 * b[x]);
+}

@@ -79,19 +79,18 @@ export function averageAligned(
   return (async () => {
     const k = getKernels();
     const acc = createImage(w, h, 1);
-    let shifted: Float32Array | undefined; // reused from frame to frame
     for await (const { img, dy, dx } of images) {
       // Whole-pixel part, kept inside the frame (a half-pixel tie may round either way).
       const iy = Math.min(Math.max(roundHalfEven(dy), 0), img.height - h);
       const ix = Math.min(Math.max(roundHalfEven(dx), 0), img.width - w);
       const fy = dy - iy;
       const fx = dx - ix;
-      // out(y) = in(y + f)  ⇔  shiftImage by −f (content moves by −f).
-      let src = img;
-      if (!(isIntegral(fy) && isIntegral(fx))) {
-        if (shifted?.length !== img.data.length) shifted = new Float32Array(img.data.length);
-        src = k.shiftImage(img, -fy, -fx, interpolation, shifted);
+      // out(y) = in(y + f)  ⇔  shiftImage by −f (content moves by −f); only the window is resampled.
+      if (!(isIntegral(fy) && isIntegral(fx)) && iy >= 0 && ix >= 0 && iy + h <= img.height && ix + w <= img.width) {
+        k.accumulateShiftedWindow(acc, img, iy, ix, -fy, -fx, interpolation);
+        continue;
       }
+      const src = isIntegral(fy) && isIntegral(fx) ? img : k.shiftImage(img, -fy, -fx, interpolation);
       const clip = k.accumulateShifted(acc, src, iy, ix);
       if (clip.top || clip.bottom || clip.left || clip.right) {
         throw new Error(`Mean: a frame offset (${dy}, ${dx}) reaches outside the frame; the alignment does not match the frames`);

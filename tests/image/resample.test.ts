@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { areaDownscale2, decimate2, resize, resizeArea, shiftImage } from '../../src/image/resample.ts';
+import { accumulateShiftedWindow, areaDownscale2, decimate2, resize, resizeArea, shiftImage } from '../../src/image/resample.ts';
+import { accumulateShifted } from '../../src/image/accumulate.ts';
 import { at, channel, fromRows, makeImage, randomImage, toRows } from './helpers.ts';
 
 describe('decimate2', () => {
@@ -118,5 +119,31 @@ describe('shiftImage', () => {
   it('linear sub-pixel shift replicates the edge', () => {
     const out = shiftImage(makeImage(5, 1, (_y, x) => 10 * x), 0, 0.25);
     expect(Array.from(out.data)).toEqual([0, 7.5, 17.5, 27.5, 37.5]);
+  });
+});
+
+describe('accumulateShiftedWindow', () => {
+  it('equals shiftImage then accumulateShifted bit for bit (linear and cubic, sub-pixel and whole shifts, borders)', () => {
+    let seed = 3;
+    for (const mode of ['linear', 'cubic'] as const) {
+      for (const [dy, dx] of [[0.25, -0.4], [-0.5, 0.5], [0, 0.3], [0.7, 0], [-0.125, -0.875], [1.5, -2.25]]) {
+        for (const [W, H, w, h, y0, x0] of [[40, 30, 30, 22, 3, 5], [17, 11, 17, 11, 0, 0], [25, 19, 7, 5, 14, 18], [9, 7, 1, 1, 6, 8]]) {
+          const img = randomImage(W, H, seed++);
+          const base = randomImage(w, h, seed++);
+          const a = { ...base, data: new Float32Array(base.data) };
+          const b = { ...base, data: new Float32Array(base.data) };
+          accumulateShifted(a, shiftImage(img, dy, dx, mode), y0, x0);
+          accumulateShiftedWindow(b, img, y0, x0, dy, dx, mode);
+          const what = `${mode} (${dy}, ${dx}) ${W}x${H} window ${w}x${h} at (${y0}, ${x0})`;
+          expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), what).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('rejects a window outside the image and colour images', () => {
+    const img = randomImage(10, 10, 1);
+    expect(() => accumulateShiftedWindow(randomImage(5, 5, 2), img, 6, 0, 0.5, 0.5)).toThrow(/not inside/);
+    expect(() => accumulateShiftedWindow(randomImage(5, 5, 2, 3), randomImage(10, 10, 1, 3), 0, 0, 0.5, 0.5)).toThrow(/mono/);
   });
 });
