@@ -514,11 +514,12 @@ export function nccMap64(
 //
 // src  : u8[P] (bps = 1) or u16[P] (bps = 2), P = w · h
 // fbuf : f32[w] scratch (one output row); gbuf: unused; half : f32[P2], lap : f32[P2] scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
-// g    : u16[P] out, l8 : u8[P2] out; blur tables as for blurSep (C = 1, kx = ky)
+// g    : u16[P] out, l8 : u8[P2] out; stats : f64[2] out = ΣL, ΣL² (integers, exact)
+// blur tables as for blurSep (C = 1, kx = ky)
 export function firstPass(
   src: usize, bps: i32, w: i32, h: i32, thr: i32,
   kx: usize, rx: i32, xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
-  fbuf: usize, gbuf: usize, g: usize, half: usize, lap: usize, l8: usize,
+  fbuf: usize, gbuf: usize, g: usize, half: usize, lap: usize, l8: usize, stats: usize,
 ): f64 {
   // thr = the smallest integer sample value above the cut-off (samples are integers, so
   // m > cutoff ⇔ m ≥ thr). Lanes sum in i32 for at most 4096 samples (< 2^31), then in i64.
@@ -689,18 +690,31 @@ export function firstPass(
     }
   }
   laplacian(half, lap, w2, h2, 1);
-  // L = min(255, roundHalfEven(|lap| / 256)): the division by 256 is exact, nearest is half-even
+  // L = min(255, roundHalfEven(|lap| / 256)): the division by 256 is exact, nearest is half-even.
+  // ΣL and ΣL² on the way (Rank's statistics): i32 lanes for at most 256 blocks of 16 (a lane then
+  // holds ≤ 1024 squares ≤ 255², < 2^31), then i64.
   const P2 = w2 * h2;
   const inv = f32x4.splat(1.0 / 256);
   const cap = f32x4.splat(255);
+  let lsum: i64 = 0;
+  let lsq: i64 = 0;
   let k = 0;
-  for (; k + 16 <= P2; k += 16) {
-    const p = lap + (<usize>k << 2);
-    const q0 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p)), inv)), cap));
-    const q1 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 16)), inv)), cap));
-    const q2 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 32)), inv)), cap));
-    const q3 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 48)), inv)), cap));
-    v128.store(l8 + <usize>k, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  while (k + 16 <= P2) {
+    const end = min(P2 & ~15, k + 16 * 256);
+    let s1 = i32x4.splat(0);
+    let s2 = i32x4.splat(0);
+    for (; k < end; k += 16) {
+      const p = lap + (<usize>k << 2);
+      const q0 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p)), inv)), cap));
+      const q1 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 16)), inv)), cap));
+      const q2 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 32)), inv)), cap));
+      const q3 = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.nearest(f32x4.mul(f32x4.abs(v128.load(p, 48)), inv)), cap));
+      v128.store(l8 + <usize>k, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+      s1 = i32x4.add(s1, i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)));
+      s2 = i32x4.add(s2, i32x4.add(i32x4.add(i32x4.mul(q0, q0), i32x4.mul(q1, q1)), i32x4.add(i32x4.mul(q2, q2), i32x4.mul(q3, q3))));
+    }
+    lsum += <i64>i32x4.extract_lane(s1, 0) + <i64>i32x4.extract_lane(s1, 1) + <i64>i32x4.extract_lane(s1, 2) + <i64>i32x4.extract_lane(s1, 3);
+    lsq += <i64>i32x4.extract_lane(s2, 0) + <i64>i32x4.extract_lane(s2, 1) + <i64>i32x4.extract_lane(s2, 2) + <i64>i32x4.extract_lane(s2, 3);
   }
   for (; k < P2; k++) {
     const v = Math.abs(<f64>load<f32>(lap + (<usize>k << 2))) / 256;
@@ -712,7 +726,11 @@ export function firstPass(
       q = <u32>(r > 0.5 ? f + 1 : r < 0.5 ? f : (<u32>f & 1) == 0 ? f : f + 1);
     }
     store<u8>(l8 + <usize>k, <u8>q);
+    lsum += <i64>q;
+    lsq += <i64>(q * q);
   }
+  store<f64>(stats, <f64>lsum);
+  store<f64>(stats + 8, <f64>lsq);
   return <f64>sum;
 }
 

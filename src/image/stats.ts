@@ -46,9 +46,23 @@ export function meanStdBytes(img: { width: number; height: number; data: Uint8Ar
       sq += v * v;
     }
   }
+  return meanStdFromSums(sum, sq, count);
+}
+
+/**
+ * Mean and population std from exact sums Σv and Σv² of `count` samples — the arithmetic of
+ * `meanStdBytes`, for sums computed elsewhere (the wasm first pass returns them for L).
+ */
+export function meanStdFromSums(sum: number, sq: number, count: number): MeanStd {
   const mean = sum / count;
   const ss = sq - sum * mean;
   return { mean, std: Math.sqrt(ss > 0 ? ss / count : 0), count };
+}
+
+/** `meanStdBytes(l)` of a whole 8-bit plane, from its sums when it carries them (`sum`, `sumSq`). */
+export function meanStdOfPlane8(l: { width: number; height: number; data: Uint8Array; sum?: number; sumSq?: number }): MeanStd {
+  if (l.sum !== undefined && l.sumSq !== undefined) return meanStdFromSums(l.sum, l.sumSq, l.data.length);
+  return meanStdBytes(l);
 }
 
 function meanStdOf(d: Float32Array, width: number, height: number, C: number, rect?: Rect): MeanStd {

@@ -17,7 +17,7 @@ import type { Frames, Ranking } from './data.js';
 import type { Image } from '../image/image.js';
 import { getKernels } from '../image/kernels.js';
 import { throwIfAborted } from './lib/global-util.js';
-import { meanStdBytes } from '../image/stats.js';
+import { meanStdOfPlane8 } from '../image/stats.js';
 
 export interface RankParams extends Record<string, string | number | boolean | number[]> {
   method: string;
@@ -90,7 +90,7 @@ export const rankNode: NodeDefinition<RankParams> = {
       if (p.method === 'Sobel') {
         q = sobelEnergy(k.decimate2(await frames.blurred(i)));
       } else if (p.method === 'Laplace') {
-        q = meanStdBytes(await frames.laplacian(i)).std;
+        q = meanStdOfPlane8(await frames.laplacian(i)).std;
       } else {
         throw new Error(`Rank.method: unknown method '${p.method}'; expected one of ${RANK_METHODS.join(', ')}`);
       }

@@ -65,6 +65,9 @@ export interface LaplacianFrame {
   width: number;
   height: number;
   data: Uint8Array;
+  /** ΣL and ΣL² when the first pass that made L computed them (the wasm pass does). */
+  sum?: number;
+  sumSq?: number;
 }
 
 type Stored = Uint8Array | Uint16Array;
@@ -401,7 +404,7 @@ export class FrameSet {
         release();
       }
       if (!r) throw new Error('WebAssembly first pass unavailable');
-      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
+      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l, sum: r.lSum, sumSq: r.lSumSq }, brightness: r.brightness };
     }
     const m = await this.mono(i);
     // Quantise exactly as stored (round half up, clamp), whether or not it is kept.
@@ -420,7 +423,7 @@ export class FrameSet {
     try { input.set(data); } finally { release(); }
     try {
       const r = await pool.firstPass({ data: input, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, this.resultArrays(i));
-      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l }, brightness: r.brightness };
+      return { g: r.g, l: { width: r.lWidth, height: r.lHeight, data: r.l, sum: r.lSum, sumSq: r.lSumSq }, brightness: r.brightness };
     } finally {
       this.freeInputs.push(slot);
     }

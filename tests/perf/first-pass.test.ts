@@ -91,6 +91,10 @@ describe('firstPass = frame store (bit-identical)', () => {
       expect([got.lWidth, got.lHeight], what).toEqual([ref.L.width, ref.L.height]);
       expect(Array.from(got.l), what).toEqual(Array.from(ref.L.data));
       expect(got.brightness, what).toBe(ref.b);
+      // ΣL and ΣL² come out of the same pass, exactly
+      let sum = 0, sq = 0;
+      for (const v of ref.L.data) { sum += v; sq += v * v; }
+      expect([got.lSum, got.lSumSq], what).toEqual([sum, sq]);
     }
   });
 
@@ -132,6 +136,7 @@ describe('KernelPool', () => {
       expect(Array.from(got[i].g)).toEqual(Array.from(s.g));
       expect(Array.from(got[i].l)).toEqual(Array.from(s.l));
       expect(got[i].brightness).toBe(s.brightness);
+      expect([got[i].lSum, got[i].lSumSq]).toEqual([s.lSum, s.lSumSq]);
     });
   });
 

@@ -49,7 +49,7 @@ export interface KernelExports {
   firstPass(
     src: number, bps: number, w: number, h: number, thr: number,
     kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
-    fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number,
+    fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number, stats: number,
   ): number;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
@@ -280,7 +280,8 @@ export class WasmKernelInstance {
     const sum = this.runPlan(plan, job.data);
     g.set(this.u16(plan.g.offset, plan.g.length));
     l.set(this.u8(plan.l.offset, plan.l.length));
-    return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: sum / plan.samples + 1e-10 };
+    const st = this.f64(plan.stats.offset, 2);
+    return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: sum / plan.samples + 1e-10, lSum: st[0], lSumSq: st[1] };
   }
 
   /** Grows the memory to `bytes`, writes the plan's tables and the input, runs the export. */
@@ -585,6 +586,9 @@ export interface FirstPassOutput {
   lHeight: number;
   /** b = Σ_{m > cutoff} m / (w·h) + 1e-10. */
   brightness: number;
+  /** ΣL and ΣL² (exact integers): the statistics Rank needs, without another pass over L. */
+  lSum: number;
+  lSumSq: number;
 }
 
 /** Scratch of one blur call (byte offsets). */
@@ -698,6 +702,8 @@ export interface FirstPassPlan extends CallPlan {
   readonly lHeight: number;
   /** w·h (the brightness divisor). */
   readonly samples: number;
+  /** f64[2]: ΣL, ΣL². */
+  readonly stats: { readonly offset: number; readonly length: 2 };
 }
 
 /** Blur tables as bytes, allocated in `lay` (same content as `WasmKernelInstance.blurSetup`). */
@@ -751,6 +757,7 @@ export function planFirstPass(
   const half = lay.alloc(P2 * 4);
   const lap = lay.alloc(P2 * 4);
   const l8 = lay.alloc(P2);
+  const stats = lay.alloc(16);
   const t = blurTables(lay, w, h, 1, k);
   // samples are integers: m > cutoff ⇔ m ≥ thr
   const thr = Number.isNaN(blackCutoff) ? 0x7fffffff
@@ -760,9 +767,10 @@ export function planFirstPass(
     bytes: lay.end,
     tables: t.tables,
     inputOffset: src,
-    args: [src, bps, w, h, thr, t.kp, t.r, t.xsrc, t.ytab, t.ring, t.pad, t.rowp, fbuf, gbuf, gp, half, lap, l8],
+    args: [src, bps, w, h, thr, t.kp, t.r, t.xsrc, t.ytab, t.ring, t.pad, t.rowp, fbuf, gbuf, gp, half, lap, l8, stats],
     g: { offset: gp, length: P },
     l: { offset: l8, length: P2 },
+    stats: { offset: stats, length: 2 },
     lWidth: w2,
     lHeight: h2,
     samples: P,

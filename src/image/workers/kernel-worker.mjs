@@ -33,8 +33,8 @@ parentPort.on('message', (m) => {
     /** @type {ArrayBufferView[]} */
     const outs = [];
     for (const o of m.outputs) {
-      // o: { offset, length, bytes: 1 | 2 | 4, into?: shared view to fill }
-      const Ctor = o.bytes === 1 ? Uint8Array : o.bytes === 2 ? Uint16Array : Float32Array;
+      // o: { offset, length, bytes: 1 | 2 | 4 | 8, into?: shared view to fill }
+      const Ctor = o.bytes === 1 ? Uint8Array : o.bytes === 2 ? Uint16Array : o.bytes === 4 ? Float32Array : Float64Array;
       const src = new Ctor(buf, o.offset, o.length);
       if (o.into) {
         o.into.set(src);

@@ -28,7 +28,7 @@ export interface KernelPoolOptions {
 interface OutputSpec {
   offset: number;
   length: number;
-  bytes: 1 | 2 | 4;
+  bytes: 1 | 2 | 4 | 8;
   into?: Uint8Array | Uint16Array | Float32Array;
 }
 
@@ -100,10 +100,12 @@ export class KernelPool {
     const r = await this.submit(plan, job.data, [
       { offset: plan.g.offset, length: plan.g.length, bytes: 2, into: out?.g },
       { offset: plan.l.offset, length: plan.l.length, bytes: 1, into: out?.l },
+      { offset: plan.stats.offset, length: 2, bytes: 8 },
     ]);
     const g = (out?.g ?? r.outs[0]) as Uint16Array;
     const l = (out?.l ?? r.outs[1]) as Uint8Array;
-    return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: r.result / plan.samples + 1e-10 };
+    const st = r.outs[2] as Float64Array;
+    return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: r.result / plan.samples + 1e-10, lSum: st[0], lSumSq: st[1] };
   }
 
   /** Terminates the workers; queued jobs are rejected. */
