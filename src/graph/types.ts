@@ -85,9 +85,12 @@ export interface NodeDefinition<P extends Record<string, ParamValue> = Record<st
   run(ctx: RunContext, inputs: Record<string, unknown>, params: P): Promise<Record<string, unknown>>;
   /**
    * Frame-reading nodes: the geometry of the frames they will hold, found without reading them, so the
-   * runtime can predict memory per buffering level before any work.
+   * runtime can predict memory per buffering level before any work. `forRun`: a run follows at once
+   * (the node may open its input for it now, e.g. start decoding a video while the others plan).
    */
-  frameGeometry?(params: P): Promise<FrameGeometry>;
+  frameGeometry?(params: P, options?: { forRun?: boolean }): Promise<FrameGeometry>;
+  /** Called once at the end of every run, whether the node ran or not (releases what `frameGeometry` kept for the run). */
+  endRun?(params: P): Promise<void>;
   /**
    * Checks that need only the frame geometry (count, size), run before any node does work, so a graph
    * that cannot work on the given frames fails at once. Messages name the parameter (Node.param).

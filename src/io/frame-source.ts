@@ -75,6 +75,11 @@ export interface FrameSource {
   read(index: number, into?: Uint8Array): Promise<RawFrame>;
   /** True when `read` fills a lent `into` buffer (then callers may lend kept memory). */
   readonly readsInPlace?: boolean;
+  /**
+   * Optional: start the work that the first `read` would start (a video decodes into its spool), in the
+   * background, because reads will follow shortly. Failures surface at the next `read`.
+   */
+  prefetch?(): void;
   /** Sequential pass over frames [start, end). The cheapest way to visit every frame. */
   frames(start?: number, end?: number): AsyncIterable<RawFrame>;
   close(): Promise<void>;

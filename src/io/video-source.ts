@@ -190,6 +190,19 @@ function trackSpoolWriter(child: ChildProcess): void {
 }
 function killSpoolWriters(): void {
   for (const c of spoolWriters) c.kill('SIGKILL');
+  // and their files: a source that was never closed (e.g. an error before its run) leaves no spool
+  for (const d of spoolDirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** Spool folders not yet removed by close(); removed at exit in any case. */
+const spoolDirs = new Set<string>();
+let exitCleanup = false;
+function trackSpoolDir(dir: string): void {
+  spoolDirs.add(dir);
+  if (!exitCleanup) {
+    exitCleanup = true;
+    process.once('exit', () => { for (const d of spoolDirs) rmSync(d, { recursive: true, force: true }); });
+  }
 }
 
 /** How often the spool's size is checked while a reader waits for a frame the decoder has not written yet. */
@@ -319,6 +332,7 @@ class VideoSource implements FrameSource {
       this.spooling = (async () => {
         const base = process.env.LUCKYGRAPH_SPOOL_DIR || tmpdir();
         this.spoolDir = mkdtempSync(join(base, 'luckygraph-video-'));
+        trackSpoolDir(this.spoolDir);
         const fh = await open(join(this.spoolDir, 'frames.raw'), 'w+');
         this.spool = fh;
         try {
@@ -364,6 +378,11 @@ class VideoSource implements FrameSource {
     }
   }
 
+  /** Starts decoding into the spool now (reads will follow); errors are reported to the readers. */
+  prefetch(): void {
+    void this.ensureSpool().catch(() => { /* reported by read */ });
+  }
+
   async read(index: number, into?: Uint8Array): Promise<RawFrame> {
     if (!Number.isInteger(index) || index < 0 || index >= this.info.frameCount) {
       throw new InputError(this.info.path, `frame ${index} out of range 0..${this.info.frameCount - 1}`);
@@ -391,7 +410,10 @@ class VideoSource implements FrameSource {
     if (this.spooling) { try { await this.spooling; } catch { /* reported by the reader */ } }
     await this.spool?.close();
     this.spool = null;
-    if (this.spoolDir) rmSync(this.spoolDir, { recursive: true, force: true });
+    if (this.spoolDir) {
+      rmSync(this.spoolDir, { recursive: true, force: true });
+      spoolDirs.delete(this.spoolDir);
+    }
     this.spoolDir = null;
   }
 }

@@ -52,6 +52,37 @@ function checkRoi(roi: number[], w: number, h: number, path: string): void {
   }
 }
 
+/**
+ * Sources opened by `frameGeometry(…, { forRun: true })` for the run that follows, by path and byte
+ * order. `run` takes its source from here (or opens the file itself); one nobody took is closed by
+ * `endRun` at the end of the run (or after PARK_MS, should a caller never end the run).
+ */
+const parked = new Map<string, { src: FrameSource; timer: NodeJS.Timeout }>();
+const PARK_MS = 30_000;
+
+function parkKey(p: { path: string; byteOrder: string }): string {
+  return `${p.path}\0${p.byteOrder}`;
+}
+
+function park(key: string, src: FrameSource): void {
+  const old = parked.get(key);
+  if (old) { clearTimeout(old.timer); void old.src.close(); }
+  const timer = setTimeout(() => {
+    if (parked.get(key)?.src === src) parked.delete(key);
+    void src.close();
+  }, PARK_MS);
+  timer.unref();
+  parked.set(key, { src, timer });
+}
+
+function unpark(key: string): FrameSource | undefined {
+  const e = parked.get(key);
+  if (!e) return undefined;
+  parked.delete(key);
+  clearTimeout(e.timer);
+  return e.src;
+}
+
 export const sourceNode: NodeDefinition<SourceParams> = {
   type: 'Source',
   version: 1,
@@ -79,29 +110,43 @@ export const sourceNode: NodeDefinition<SourceParams> = {
   preflight(p, frames) {
     return frames.frames <= 0 ? [`Source.exclude leaves no frames to work on (${p.exclude.length} excluded)`] : [];
   },
-  async frameGeometry(p): Promise<FrameGeometry> {
+  async frameGeometry(p, options): Promise<FrameGeometry> {
     if (!p.path) throw new InputError('(Source.path)', 'no input given: set Source.path or use --input');
     const src = await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption });
+    let keep = false;
     try {
       const { info } = src;
       const excluded = new Set(p.exclude.filter((e) => e < info.frameCount)).size;
       const channels = outputChannels(info.colorLayout, info.planes, p.debayer as DebayerChoice);
       const roi = p.roi.length === 4 ? p.roi : null;
       const plain8 = info.bytesPerSample === 1 && !p.dark && !p.flat && (info.colorLayout === 'mono' || info.planes === 3);
-      return {
+      const geometry: FrameGeometry = {
         frames: info.frameCount - excluded,
         width: roi ? roi[3] - roi[2] : info.width,
         height: roi ? roi[1] - roi[0] : info.height,
         channels,
         originalBytesPerSample: plain8 ? 1 : 2,
       };
+      if (options?.forRun) {
+        // The run follows at once: keep the source open for it and let it start reading (a video
+        // starts decoding into its spool while the runtime plans and the Source node is reached).
+        src.prefetch?.();
+        park(parkKey(p), src);
+        keep = true;
+      }
+      return geometry;
     } finally {
-      await src.close();
+      if (!keep) await src.close();
     }
+  },
+  async endRun(p) {
+    // The run did not take the source kept for it (its result came from the cache, or the run failed
+    // before this node): stop its decoding now.
+    await unpark(parkKey(p))?.close();
   },
   async run(ctx, _inputs, p) {
     if (!p.path) throw new InputError('(Source.path)', 'no input given: set Source.path or use --input');
-    const src = await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption });
+    const src = unpark(parkKey(p)) ?? await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption });
     try {
       for (const w of src.info.warnings) ctx.warn(`${p.path}: ${w}`);
       const scale = await valueScaleOf(src);

@@ -94,11 +94,13 @@ export function checkedParams(doc: GraphDoc, registry: NodeRegistry): Map<string
 }
 
 /** Frame geometry of every frame-reading node (no frames are read). */
-export async function frameGeometries(doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>): Promise<Map<string, FrameGeometry>> {
+export async function frameGeometries(
+  doc: GraphDoc, registry: NodeRegistry, params: Map<string, Record<string, unknown>>, forRun = false,
+): Promise<Map<string, FrameGeometry>> {
   const out = new Map<string, FrameGeometry>();
   for (const [id, node] of Object.entries(doc.nodes)) {
     const def = registry.get(node.type) as NodeDefinition;
-    if (def.frameGeometry) out.set(id, await def.frameGeometry(params.get(id) as never));
+    if (def.frameGeometry) out.set(id, await def.frameGeometry(params.get(id) as never, { forRun }));
   }
   return out;
 }
@@ -125,9 +127,24 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
   const { registry, cache } = options;
   const emit = (e: RuntimeEvent) => options.onEvent?.(e);
   const params = checkedParams(doc, registry);
-  const geoms = await frameGeometries(doc, registry, params);
-  preflight(doc, registry, params, geoms);
-  const memory = chooseLevel([...geoms.values()], options.buffering ?? 'auto', options.availableBytes);
+  const endRun = async () => {
+    for (const [id, node] of Object.entries(doc.nodes)) {
+      const def = registry.get(node.type);
+      if (def?.endRun) {
+        try { await def.endRun(params.get(id) as never); } catch { /* releasing only */ }
+      }
+    }
+  };
+  let geoms: Map<string, FrameGeometry>;
+  let memory: ReturnType<typeof chooseLevel>;
+  try {
+    geoms = await frameGeometries(doc, registry, params, true);
+    preflight(doc, registry, params, geoms);
+    memory = chooseLevel([...geoms.values()], options.buffering ?? 'auto', options.availableBytes);
+  } catch (e) {
+    await endRun();
+    throw e;
+  }
   const level = memory.level;
   const sigs = computeSignatures(doc, registry, params);
   const keys = cacheKeys(doc, registry, sigs, level);
@@ -253,6 +270,7 @@ export async function runGraph(doc: GraphDoc, options: RunOptions): Promise<RunR
       cache.rememberParts(id, sigs.get(id)!.parts);
     }
   }
+  await endRun();
   cache.unpinAll();
   cache.flush();
   const ms = performance.now() - t0;
