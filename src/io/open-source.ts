@@ -8,6 +8,8 @@ import { openImageFolder, openSingleImage } from './image-folder-source.js';
 
 export interface OpenOptions {
   serByteOrder?: SerByteOrderOption;
+  /** Frames will be read soon: sources that can start early work (a video's decode) do. */
+  prefetch?: boolean;
 }
 
 export async function openFrameSource(path: string, options: OpenOptions = {}): Promise<FrameSource> {
@@ -15,7 +17,7 @@ export async function openFrameSource(path: string, options: OpenOptions = {}): 
   try { st = statSync(path); } catch { throw new InputError(path, 'no such file or folder'); }
   if (st.isDirectory()) return openImageFolder(path);
   if (isSerPath(path)) return openSer(path, { byteOrder: options.serByteOrder });
-  if (isVideoPath(path)) return openVideo(path);
+  if (isVideoPath(path)) return openVideo(path, { prefetch: options.prefetch });
   if (/\.(png|tiff?|fits?|fts|jpe?g)$/i.test(path)) return openSingleImage(path);
   if (st.size === 0) throw new InputError(path, 'empty file');
   // Unknown extension: try SER magic, then ffmpeg.

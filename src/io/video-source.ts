@@ -134,7 +134,12 @@ function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
  */
 const probeCache = new Map<string, { p: Probe; colour: boolean }>();
 
-export async function openVideo(path: string): Promise<FrameSource> {
+/**
+ * Opens a video. `prefetch`: frames will be read soon — the decode into the spool starts at once,
+ * while the probes run, guessing 8-bit mono (the common case for lunar and solar captures); a wrong
+ * guess (colour or more than 8 bits) is discarded and the right decode starts at the first read.
+ */
+export async function openVideo(path: string, options: { prefetch?: boolean } = {}): Promise<FrameSource> {
   let size = 0;
   let mtime = 0;
   try { const st = statSync(path); size = st.size; mtime = st.mtimeMs; } catch { throw new InputError(path, 'file not found'); }
@@ -143,27 +148,40 @@ export async function openVideo(path: string): Promise<FrameSource> {
   const key = `${path}\0${size}\0${mtime}\0${ffmpeg}`;
   const known = probeCache.get(key);
   if (known) return videoSource(path, ffmpeg, known.p, known.colour);
+  const early = options.prefetch ? startSpoolWriter(path, ffmpeg, 'gray') : null;
+  early?.catch(() => { /* a failed guess: the first read starts its own decode */ });
   // The packet count and the first-frame decode run at the same time; the second is only used (and
   // only waited for) when the probe says the pixel format can hold colour.
   const probeRun = startProbe(path, ffmpeg);
   const firstRun = startFirstFrame(path, ffmpeg);
   let p: Probe;
+  let colour = false;
   try {
-    p = parseProbe(path, await probeRun.result);
-    if (p.frameCount <= 0) throw new InputError(path, 'unreadable video (no video frames)');
+    try {
+      p = parseProbe(path, await probeRun.result);
+      if (p.frameCount <= 0) throw new InputError(path, 'unreadable video (no video frames)');
+    } catch (e) {
+      firstRun.kill();
+      throw e;
+    }
+    if (isGrayFormat(p.pixFmt)) firstRun.kill();
+    else colour = detectColour(path, p, await firstRun.result);
   } catch (e) {
-    firstRun.kill();
+    if (early) await discardWriter(early);
     throw e;
   }
-  let colour = false;
-  if (isGrayFormat(p.pixFmt)) firstRun.kill();
-  else colour = detectColour(path, p, await firstRun.result);
   if (probeCache.size > 64) probeCache.clear();
   probeCache.set(key, { p, colour });
-  return videoSource(path, ffmpeg, p, colour);
+  const guessRight = !colour && !p.highDepth;
+  if (early && !guessRight) await discardWriter(early);
+  return videoSource(path, ffmpeg, p, colour, guessRight ? early : null);
 }
 
-function videoSource(path: string, ffmpeg: string, p: Probe, colour: boolean): FrameSource {
+async function discardWriter(w: Promise<SpoolWriter>): Promise<void> {
+  try { await (await w).discard(); } catch { /* never started */ }
+}
+
+function videoSource(path: string, ffmpeg: string, p: Probe, colour: boolean, early: Promise<SpoolWriter> | null = null): FrameSource {
   const planes: 1 | 3 = colour ? 3 : 1;
   const bps: 1 | 2 = p.highDepth ? 2 : 1;
   const pixFmt = colour ? (bps === 2 ? 'rgb48le' : 'rgb24') : (bps === 2 ? 'gray16le' : 'gray');
@@ -172,7 +190,7 @@ function videoSource(path: string, ffmpeg: string, p: Probe, colour: boolean): F
     width: p.width, height: p.height, bitDepth: bps * 8, bytesPerSample: bps,
     colorLayout: colour ? 'RGB' : 'mono', planes, warnings: [],
   };
-  return new VideoSource(info, ffmpeg, pixFmt);
+  return new VideoSource(info, ffmpeg, pixFmt, early);
 }
 
 /**
@@ -205,6 +223,55 @@ function trackSpoolDir(dir: string): void {
   }
 }
 
+/**
+ * An ffmpeg process decoding a whole video into a spool file of raw frames (its stdout is the file).
+ * It needs no probe results, so it can start while the probes run (see `openVideo`'s `prefetch`).
+ */
+interface SpoolWriter {
+  readonly pixFmt: string;
+  readonly dir: string;
+  readonly fh: FileHandle;
+  readonly exited: Promise<number>;
+  stderr(): string;
+  /** Stops the decoder (the spool stays; its owner closes and removes it). */
+  stop(): void;
+  /** Stops the decoder and removes the spool (a writer nobody adopted, or a wrong guess). */
+  discard(): Promise<void>;
+}
+
+async function startSpoolWriter(path: string, ffmpeg: string, pixFmt: string): Promise<SpoolWriter> {
+  const base = process.env.LUCKYGRAPH_SPOOL_DIR || tmpdir();
+  const dir = mkdtempSync(join(base, 'luckygraph-video-'));
+  trackSpoolDir(dir);
+  const fh = await open(join(dir, 'frames.raw'), 'w+');
+  const child = spawn(ffmpeg, spoolArgs(path, pixFmt), { stdio: ['ignore', fh.fd, 'pipe'] });
+  trackSpoolWriter(child);
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number>((res) => {
+    child.on('error', (e) => { err += `\n${e.message}`; });
+    child.on('close', (code) => res(code ?? -1));
+  });
+  return {
+    pixFmt, dir, fh, exited,
+    stderr: () => err,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    async discard() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      await fh.close();
+      rmSync(dir, { recursive: true, force: true });
+      spoolDirs.delete(dir);
+    },
+  };
+}
+
+function spoolArgs(path: string, pixFmt: string): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'];
+}
+
 /** How often the spool's size is checked while a reader waits for a frame the decoder has not written yet. */
 const SPOOL_POLL_MS = 2;
 
@@ -223,13 +290,16 @@ class VideoSource implements FrameSource {
   private pollWake: (() => void) | null = null;
   private readonly frameBytes: number;
 
-  constructor(readonly info: FrameSourceInfo, private ffmpeg: string, private pixFmt: string) {
+  /** A decoder started before the probes finished (openVideo's prefetch), adopted by ensureSpool. */
+  private early: Promise<SpoolWriter> | null;
+
+  constructor(readonly info: FrameSourceInfo, private ffmpeg: string, private pixFmt: string, early: Promise<SpoolWriter> | null = null) {
     this.frameBytes = info.width * info.height * info.planes * info.bytesPerSample;
+    this.early = early;
   }
 
   private ffmpegArgs(): string[] {
-    return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', this.info.path, '-map', '0:v:0',
-      '-f', 'rawvideo', '-pix_fmt', this.pixFmt, 'pipe:1'];
+    return spoolArgs(this.info.path, this.pixFmt);
   }
 
   /** Frame over buf: a view (no copy) when the 16-bit samples are aligned, else a copy. */
@@ -291,17 +361,10 @@ class VideoSource implements FrameSource {
    * data, the margin also covers file systems that extend the size before the bytes land. Returns the
    * number of whole frames written.
    */
-  private async decodeToSpool(fh: FileHandle): Promise<number> {
+  private async decodeToSpool(writer: SpoolWriter): Promise<number> {
     const { info, frameBytes } = this;
-    const child = spawn(this.ffmpeg, this.ffmpegArgs(), { stdio: ['ignore', fh.fd, 'pipe'] });
-    trackSpoolWriter(child);
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    const { fh, exited } = writer;
     let running = true;
-    const exited = new Promise<number>((res) => {
-      child.on('error', (e) => { stderr += `\n${e.message}`; });
-      child.on('close', (code) => res(code ?? -1));
-    });
     void exited.then(() => { running = false; this.pollWake?.(); });
     const margin = Math.max(frameBytes, 1 << 20);
     try {
@@ -316,13 +379,14 @@ class VideoSource implements FrameSource {
         const ready = Math.min(info.frameCount, Math.floor(Math.max(0, size - margin) / frameBytes));
         if (ready > this.spooled) { this.spooled = ready; this.wake(); }
       }
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+    } catch (e) {
+      writer.stop();
+      throw e;
     }
     const code = await exited;
     const n = Math.floor((await fh.stat()).size / frameBytes);
     if (code !== 0 && n < info.frameCount) {
-      throw new InputError(info.path, `ffmpeg failed after ${n} frames: ${stderr.trim().split('\n').pop()}`);
+      throw new InputError(info.path, `ffmpeg failed after ${n} frames: ${writer.stderr().trim().split('\n').pop()}`);
     }
     return n;
   }
@@ -330,13 +394,12 @@ class VideoSource implements FrameSource {
   private ensureSpool(): Promise<void> {
     if (!this.spooling) {
       this.spooling = (async () => {
-        const base = process.env.LUCKYGRAPH_SPOOL_DIR || tmpdir();
-        this.spoolDir = mkdtempSync(join(base, 'luckygraph-video-'));
-        trackSpoolDir(this.spoolDir);
-        const fh = await open(join(this.spoolDir, 'frames.raw'), 'w+');
-        this.spool = fh;
+        const writer = await (this.early ?? startSpoolWriter(this.info.path, this.ffmpeg, this.pixFmt));
+        this.early = null;
+        this.spoolDir = writer.dir;
+        this.spool = writer.fh;
         try {
-          const n = await this.decodeToSpool(fh);
+          const n = await this.decodeToSpool(writer);
           if (n < this.info.frameCount) {
             this.info.warnings.push(`decoded ${n} frames, the container said ${this.info.frameCount}; using ${n}`);
             this.info.frameCount = n;
@@ -407,6 +470,7 @@ class VideoSource implements FrameSource {
   }
 
   async close(): Promise<void> {
+    if (this.early) { const w = this.early; this.early = null; await (await w).discard(); }
     if (this.spooling) { try { await this.spooling; } catch { /* reported by the reader */ } }
     await this.spool?.close();
     this.spool = null;

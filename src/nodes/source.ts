@@ -112,7 +112,7 @@ export const sourceNode: NodeDefinition<SourceParams> = {
   },
   async frameGeometry(p, options): Promise<FrameGeometry> {
     if (!p.path) throw new InputError('(Source.path)', 'no input given: set Source.path or use --input');
-    const src = await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption });
+    const src = await openFrameSource(p.path, { serByteOrder: p.byteOrder as SerByteOrderOption, prefetch: options?.forRun });
     let keep = false;
     try {
       const { info } = src;
