@@ -330,7 +330,7 @@ export async function encodeImage(image: Image, opts: WriteImageOptions & { form
       if (bitDepth !== 16) throw new Error('PNG output is 16-bit only (use TIFF or FITS for float32)');
       // Node's zlib (thread pool), not sharp: no 0.1 s sharp import per process, smaller files, and
       // the main thread is free while it deflates.
-      return encodePngNative(width, height, channels, toUint16(image.data), provenance);
+      return encodePngNative(width, height, channels, image.data, provenance);
     }
     case 'tiff':
       return encodeTiff(width, height, channels, bitDepth === 16 ? toUint16(image.data) : toUnitFloat(image.data), provenance);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from 'fast-png';
 import { encodePngNative, readPngText, parseIhdr } from '../../src/io/png.ts';
+import { toUint16 } from '../../src/io/image-file.ts';
 
 function samples(n: number, wide: boolean, seed: number): Uint8Array | Uint16Array {
   let s = seed;
@@ -36,6 +37,14 @@ describe('encodePngNative', () => {
     const { data: raw, info } = await (sharp as unknown as (b: Buffer) => import('sharp').Sharp)(Buffer.from(png)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([40, 30, 1]);
     expect(Array.from(new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2))).toEqual(Array.from(data));
+  });
+
+  it('float data on the 16-bit scale is written as toUint16 would quantise it', async () => {
+    const w = 9, h = 5;
+    const f = Float32Array.from({ length: w * h * 3 }, (_, i) => [-3, 0.5, 1.5, 2.49, 65534.5, 70000, NaN, 12345.678][i % 8] + (i % 8 === 7 ? i : 0));
+    const back = decode(await encodePngNative(w, h, 3, f));
+    expect(back.depth).toBe(16);
+    expect(Array.from(back.data)).toEqual(Array.from(toUint16(f)));
   });
 
   it('rejects a sample count that does not match the size', async () => {
