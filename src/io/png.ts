@@ -127,21 +127,26 @@ function upRow16(raw: Buffer, o: number, data: Uint16Array, s0: number, n: numbe
   }
 }
 
-/** The 16-bit sample of a float on the 16-bit scale: clipped to 0…65535, rounded half up (as toUint16). */
-function sample16(v: number): number {
-  return v >= 65535 ? 65535 : v > 0 ? Math.round(v) : 0;
+/**
+ * One row of floats on the 16-bit scale quantised as toUint16 does (clipped to 0…65535, rounded half
+ * up: for 0 < v < 65535, v + 0.5 is exact in float64 and truncation is floor) into `cur`.
+ */
+function quantiseRow(cur: Uint16Array, data: Float32Array, s0: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = data[s0 + i];
+    cur[i] = v >= 65535 ? 65535 : v > 0 ? (v + 0.5) | 0 : 0;
+  }
 }
 
-/** `upRow16` of floats on the 16-bit scale, quantised on the fly (no 16-bit copy of the image). */
-function upRowF32(raw: Buffer, o: number, data: Float32Array, s0: number, n: number, up: boolean): void {
-  const end = s0 + n;
-  if (!up) {
-    for (let i = s0; i < end; i++) { const v = sample16(data[i]); raw[o++] = v >> 8; raw[o++] = v & 255; }
+/** `upRow16` of one quantised row against the previous one (`prev` null: the first row). */
+function upRowQ(raw: Buffer, o: number, cur: Uint16Array, prev: Uint16Array | null, n: number): void {
+  if (!prev) {
+    for (let i = 0; i < n; i++) { const v = cur[i]; raw[o++] = v >> 8; raw[o++] = v & 255; }
     return;
   }
-  for (let i = s0; i < end; i++) {
-    const v = sample16(data[i]);
-    const u = sample16(data[i - n]);
+  for (let i = 0; i < n; i++) {
+    const v = cur[i];
+    const u = prev[i];
     raw[o++] = ((v >> 8) - (u >> 8)) & 255;
     raw[o++] = ((v & 255) - (u & 255)) & 255;
   }
@@ -179,10 +184,15 @@ export async function encodePngNative(
   const rowBytes = row * (wide ? 2 : 1);
   const raw = Buffer.allocUnsafe(height * (rowBytes + 1));
   // one call per row: small functions the JIT optimises after a few rows
+  let cur = new Uint16Array(data instanceof Float32Array ? row : 0);
+  let prev = new Uint16Array(cur.length);
   for (let y = 0, o = 0; y < height; y++, o += rowBytes + 1) {
     raw[o] = y === 0 ? 0 : 2; // the first row has nothing above: filter None
-    if (data instanceof Float32Array) upRowF32(raw, o + 1, data, y * row, row, y > 0);
-    else if (wide) upRow16(raw, o + 1, data as Uint16Array, y * row, row, y > 0);
+    if (data instanceof Float32Array) {
+      quantiseRow(cur, data, y * row, row);
+      upRowQ(raw, o + 1, cur, y > 0 ? prev : null, row);
+      [cur, prev] = [prev, cur];
+    } else if (wide) upRow16(raw, o + 1, data as Uint16Array, y * row, row, y > 0);
     else upRow8(raw, o + 1, data as Uint8Array, y * row, row, y > 0);
   }
   const idat = await deflateAsync(raw, PNG_DEFLATE);
