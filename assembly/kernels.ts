@@ -320,16 +320,22 @@ export function laplacian(src: usize, dst: usize, w: i32, h: i32, C: i32): void 
 }
 
 export function nccMap(I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, out: usize, ii: usize): void {
-  const Wo = Ww - Wt + 1;
-  const Ho = Hw - Ht + 1;
-  // template energy, sequential float64 as the reference
+  const tt = nccPrepare(I, Ww, Hw, T, Wt, Ht, ii);
+  nccRows(I, Ww, Hw, T, Wt, Ht, out, ii, tt, 0, Hw - Ht + 1);
+}
+
+/**
+ * The parts of nccMap that every output row shares: returns the template energy Σt² (sequential
+ * float64 as the reference) and fills ii, the window's integral image of squares (float64, built
+ * exactly as the reference builds it).
+ */
+export function nccPrepare(I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, ii: usize): f64 {
   let tt: f64 = 0;
   const nT = Wt * Ht;
   for (let i = 0; i < nT; i++) {
     const t = <f64>load<f32>(T + (<usize>i << 2));
     tt += t * t;
   }
-  // integral image of squares, float64, exactly as the reference builds it
   const W1 = Ww + 1;
   for (let x = 0; x < W1; x++) store<f64>(ii + (<usize>x << 3), 0);
   for (let y = 0; y < Hw; y++) {
@@ -344,10 +350,20 @@ export function nccMap(I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, o
       store<f64>(o + (<usize>(x + 1) << 3), load<f64>(prev + (<usize>(x + 1) << 3)) + rowSum);
     }
   }
+  return tt;
+}
+
+/**
+ * Output rows u0 … u1−1 of nccMap (float32 cross term), after nccPrepare: rows are independent, so
+ * two threads on a shared memory may each compute a band (the result does not depend on the split).
+ */
+export function nccRows(I: usize, Ww: i32, Hw: i32, T: usize, Wt: i32, Ht: i32, out: usize, ii: usize, tt: f64, u0: i32, u1: i32): void {
+  const Wo = Ww - Wt + 1;
+  const W1 = Ww + 1;
   const Wt4 = Wt & ~3;
   const rowT = <usize>Wt << 2;
   const rowI = <usize>Ww << 2;
-  for (let u = 0; u < Ho; u++) {
+  for (let u = u0; u < u1; u++) {
     const top = ii + (<usize>(u * W1) << 3);
     const bot = ii + (<usize>((u + Ht) * W1) << 3);
     for (let v0 = 0; v0 < Wo; v0 += 4) {

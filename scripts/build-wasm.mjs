@@ -29,15 +29,26 @@ try {
   process.exit(0);
 }
 
+/**
+ * The same kernels for a shared memory (kernels-mt.wasm): imported `env.memory`, shared, at most 1 GiB
+ * (16384 pages). A second instance on another thread computes bands of rows of one call.
+ */
+export const MT_FLAGS = [
+  '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'threads',
+  '--use', 'abort=', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '16384',
+];
+
 mkdirSync(dirname(outFile), { recursive: true });
-const t0 = Date.now();
-const { error, stderr } = await asc.main(
-  [relative(root, entry), '-o', relative(root, outFile), ...ASC_FLAGS],
-  { stdout: process.stdout, stderr: process.stderr, baseDir: root },
-);
-if (error) {
-  console.error(`build-wasm: compilation failed: ${error.message}`);
-  console.error(stderr.toString());
-  process.exit(1);
+for (const [src, out, flags] of [[entry, outFile, ASC_FLAGS], [resolve(root, 'assembly/kernels-mt.ts'), resolve(root, 'src/image/wasm/kernels-mt.wasm'), MT_FLAGS]]) {
+  const t0 = Date.now();
+  const { error, stderr } = await asc.main(
+    [relative(root, src), '-o', relative(root, out), ...flags],
+    { stdout: process.stdout, stderr: process.stderr, baseDir: root },
+  );
+  if (error) {
+    console.error(`build-wasm: compilation of ${relative(root, src)} failed: ${error.message}`);
+    console.error(stderr.toString());
+    process.exit(1);
+  }
+  console.log(`build-wasm: ${relative(root, out)} (${statSync(out).size} bytes, ${Date.now() - t0} ms)`);
 }
-console.log(`build-wasm: ${relative(root, outFile)} (${statSync(outFile).size} bytes, ${Date.now() - t0} ms)`);

@@ -20,6 +20,7 @@ import { UsageError } from './info.js';
 import { progressPrinter } from './progress.js';
 import { installKernelBackend } from '../image/backend.js';
 import { defaultWorkerCount, kernelWorkerCount, setKernelWorkers } from '../image/workers/shared-pool.js';
+import { rowHelperActive } from '../image/wasm/node.js';
 
 function parseWorkers(v: string | undefined): number {
   if (v === undefined || v === 'auto') return defaultWorkerCount();
@@ -102,7 +103,7 @@ export async function runCommand(args: string[], out: (s: string) => void): Prom
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   if (json) {
     const only = summaries.length === 1 ? summaries[0] : undefined;
-    out(JSON.stringify({ ok: failed === 0, ...(only ? { nodes: only.nodes, outputs: only.outputs, level: only.level, error: only.error } : {}), jobs: summaries, peakRssBytes, kernels: { backend: kernels.backend, detail: kernels.detail }, workers: kernelWorkerCount() }, null, 2));
+    out(JSON.stringify({ ok: failed === 0, ...(only ? { nodes: only.nodes, outputs: only.outputs, level: only.level, error: only.error } : {}), jobs: summaries, peakRssBytes, kernels: { backend: kernels.backend, detail: kernels.detail }, workers: kernelWorkerCount(), correlationHelper: rowHelperActive() }, null, 2));
   }
   return failed ? 1 : 0;
 }

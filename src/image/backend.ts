@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import { referenceKernels, setKernels, type Kernels } from './kernels.ts';
-import { enableWasmKernels } from './wasm/node.ts';
+import { correlateWasmInstance, enableWasmKernels } from './wasm/node.ts';
 
 export type KernelBackendName = 'reference' | 'wasm' | 'gpu';
 
@@ -73,7 +73,10 @@ export function installCpuKernels(request?: string): KernelBackendChoice {
     setKernels(referenceKernels);
     return { backend: 'reference', detail: 'typescript', reason: 'LUCKYGRAPH_KERNELS=reference' };
   }
-  if (enableWasmKernels()) return { backend: 'wasm', detail: 'simd128', reason: r === 'wasm' ? 'LUCKYGRAPH_KERNELS=wasm' : 'no hardware GPU; WebAssembly SIMD available' };
+  if (enableWasmKernels()) {
+    correlateWasmInstance(); // starts the row helper thread now, so it is ready when Align needs it
+    return { backend: 'wasm', detail: 'simd128', reason: r === 'wasm' ? 'LUCKYGRAPH_KERNELS=wasm' : 'no hardware GPU; WebAssembly SIMD available' };
+  }
   setKernels(referenceKernels);
   return { backend: 'reference', detail: 'typescript', reason: 'kernels.wasm is not available' };
 }

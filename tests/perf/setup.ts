@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createImage, type Image } from '../../src/image/image.ts';
-import { WASM_PATH } from '../../src/image/wasm/node.ts';
+import { WASM_MT_PATH, WASM_PATH } from '../../src/image/wasm/node.ts';
 import { rng } from '../image/helpers.ts';
 
 /** Builds src/image/wasm/kernels.wasm unless it exists (a fresh checkout without `npm ci`). */
 export function ensureWasmBuilt(): void {
-  if (existsSync(WASM_PATH)) return;
+  if (existsSync(WASM_PATH) && existsSync(WASM_MT_PATH)) return;
   const script = fileURLToPath(new URL('../../scripts/build-wasm.mjs', import.meta.url));
   const r = spawnSync(process.execPath, [script, '--strict'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build-wasm failed:\n${r.stdout}\n${r.stderr}`);

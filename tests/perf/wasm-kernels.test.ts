@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../../src/image/image.ts';
 import { getKernels, referenceKernels as R, setKernels } from '../../src/image/kernels.ts';
 import {
-  createWasmInstance, enableWasmKernels, loadWasmModule, wasmKernels as W, wasmKernelsEnabled, wasmLoadError,
+  correlateWasmInstance, createWasmInstance, enableWasmKernels, rowHelperActive, loadWasmModule, wasmKernels as W, wasmKernelsEnabled, wasmLoadError,
 } from '../../src/image/wasm/node.ts';
 import { WasmKernelInstance, WasmMemoryError, createWasmKernels, wasmSimdSupported, withFallback } from '../../src/image/wasm/module.ts';
 import { randomImage } from '../image/helpers.ts';
@@ -328,5 +328,40 @@ describe('correlateWindow (MLC phases: cut, optional blur, float32 cross term)',
     expect(() => R.correlateWindow(f, -1, 10, 0, 10, 1, 0, tpl)).toThrow(/outside|empty/);
     expect(() => inst.correlateWindow(f, 0, 4, 0, 10, 1, 0, tpl)).toThrow(/larger than the window/);
     expect(() => inst.correlateWindow({ width: 20, height: 20, data: new Uint16Array(10) }, 0, 10, 0, 10, 1, 0, tpl)).toThrow(/single-channel/);
+  });
+});
+
+describe('correlateWindow with the row helper thread (kernels-mt.wasm on a shared memory)', () => {
+  it('gives the same maps, bit for bit, as one thread; a failing helper falls back to one thread', async () => {
+    const mt = correlateWasmInstance();
+    expect(mt).not.toBeNull();
+    const t0 = Date.now();
+    while (!rowHelperActive() && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(rowHelperActive()).toBe(true);
+    const frame = texture(1000, 700, 5);
+    const u16 = { width: frame.width, height: frame.height, data: Uint16Array.from(frame.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))) };
+    const cases: [number, number, number, number, number, number, number][] = [
+      // y0, y1, x0, x1, step, ksize, template size — Align's phases (split) and an AP's (not split)
+      [100, 480, 150, 632, 2, 7, 0], [120, 445, 170, 600, 1, 0, 1], [300, 368, 300, 368, 2, 7, 2], [310, 366, 310, 366, 1, 0, 3],
+    ];
+    const sizes = [[211, 160], [422, 317], [24, 24], [48, 48]];
+    for (const [y0, y1, x0, x1, step, ksize, s] of cases) {
+      const [tw, th] = sizes[s];
+      const tpl = R.crop({ ...u16, channels: 1, data: Float32Array.from(u16.data) }, y0 + 4, y0 + 4 + th, x0 + 3, x0 + 3 + tw);
+      const a = inst.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
+      const b = mt!.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
+      expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `${x1 - x0}x${y1 - y0} step ${step}`).toBe(true);
+    }
+    const failing = { ready: true, start() {}, wait() { throw new Error('helper failed'); } };
+    const [y0, y1, x0, x1, step, ksize] = cases[0];
+    const tpl = R.crop({ ...u16, channels: 1, data: Float32Array.from(u16.data) }, y0 + 4, y0 + 164, x0 + 3, x0 + 214);
+    const ref = inst.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
+    const helper = (mt as unknown as { splitter: unknown }).splitter;
+    try {
+      mt!.attachRowSplitter(failing);
+      expect(Buffer.from(mt!.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl).data.buffer).equals(Buffer.from(ref.data.buffer))).toBe(true);
+    } finally {
+      mt!.attachRowSplitter(helper as Parameters<WasmKernelInstance["attachRowSplitter"]>[0]);
+    }
   });
 });

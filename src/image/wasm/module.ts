@@ -24,6 +24,7 @@ import { referenceKernels, type Kernels } from '../kernels.ts';
 import { checkRect } from '../region.ts';
 import { checkSizes } from '../match.ts';
 import type { SamplePlane } from '../correlate-window.ts';
+import type { RowSplitter } from './row-helper.ts';
 
 /** The raw exports of kernels.wasm (pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -42,6 +43,9 @@ export interface KernelExports {
   ): void;
   laplacian(src: number, dst: number, w: number, h: number, C: number): void;
   nccMap(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number): void;
+  /** nccMap in two steps (shared part, then a band of rows); optional: older builds lack them. */
+  nccPrepare?(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, ii: number): number;
+  nccRows?(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number, tt: number, u0: number, u1: number): void;
   nccMap64(
     I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number,
     I64: number, T64: number,
@@ -67,6 +71,8 @@ export interface KernelExports {
 }
 
 const PAGE = 65536;
+/** Multiply-adds below which a correlation is not split across threads (Align's phases: 10–35 M; an AP's: < 0.2 M). */
+const SPLIT_MIN_WORK = 2_000_000;
 
 /** The wasm memory could not grow (too large an image for a 32-bit memory, or out of memory). */
 export class WasmMemoryError extends RangeError {
@@ -99,8 +105,11 @@ export class WasmKernelInstance {
   private readonly base: number;
   private top: number;
 
-  constructor(module: WebAssembly.Module) {
-    const inst = new WebAssembly.Instance(module, {});
+  /** Computes part of the rows of big correlations on another thread (kernels-mt.wasm only). */
+  private splitter: RowSplitter | null = null;
+
+  constructor(module: WebAssembly.Module, imports: WebAssembly.Imports = {}) {
+    const inst = new WebAssembly.Instance(module, imports);
     const ex = inst.exports as unknown as KernelExports;
     for (const name of EXPORTS) {
       if (!(name in ex)) throw new Error(`kernels.wasm: export "${name}" is missing (rebuild with npm run build:wasm)`);
@@ -108,6 +117,34 @@ export class WasmKernelInstance {
     this.exports = ex;
     this.base = align(ex.heapBase(), 64);
     this.top = this.base;
+  }
+
+  /** Lets a helper thread on the same shared memory compute part of the rows of big correlations. */
+  attachRowSplitter(splitter: RowSplitter | null): void {
+    this.splitter = splitter;
+  }
+
+  /**
+   * nccMap on pointers, with the rows split between this thread and the row helper when there is one
+   * and the call is big enough to repay the hand-over (the same map either way).
+   */
+  private nccMapPtr(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number): void {
+    const Ho = Hw - Ht + 1;
+    const work = (Ww - Wt + 1) * Ho * Wt * Ht;
+    const sp = this.splitter;
+    if (!sp || !sp.ready || Ho < 2 || work < SPLIT_MIN_WORK || !this.exports.nccPrepare || !this.exports.nccRows) {
+      this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
+      return;
+    }
+    const tt = this.exports.nccPrepare(I, Ww, Hw, T, Wt, Ht, ii);
+    const mid = Math.ceil(Ho / 2);
+    sp.start(I, Ww, Hw, T, Wt, Ht, out, ii, tt, mid, Ho);
+    this.exports.nccRows(I, Ww, Hw, T, Wt, Ht, out, ii, tt, 0, mid);
+    try {
+      sp.wait();
+    } catch {
+      this.exports.nccRows(I, Ww, Hw, T, Wt, Ht, out, ii, tt, mid, Ho); // the helper failed: do its rows here
+    }
   }
 
   /** Compiles and instantiates from the bytes of kernels.wasm (synchronous). */
@@ -369,7 +406,7 @@ export class WasmKernelInstance {
     }
     if (blur) this.runBlur(win, I, Ww, Hw, 1, blur);
     this.f32(T, nT).set(template.data);
-    this.exports.nccMap(I, Ww, Hw, T, Wt, Ht, out, ii);
+    this.nccMapPtr(I, Ww, Hw, T, Wt, Ht, out, ii);
     return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
   }
 
@@ -637,8 +674,10 @@ export function withFallback<A extends unknown[], R>(
 /** `{ ...referenceKernels, <the wasm ones> }` for an instance getter (null → reference). */
 export function createWasmKernels(
   instance: WasmKernelInstance | (() => WasmKernelInstance | null), onFallback?: (e: Error) => void,
+  correlator?: () => WasmKernelInstance | null,
 ): Kernels {
   const get = typeof instance === 'function' ? instance : () => instance;
+  const getCorrelator = correlator ?? get;
   const R = referenceKernels;
   return Object.freeze({
     ...R,
@@ -654,7 +693,7 @@ export function createWasmKernels(
     ),
     nccMap: withFallback(get, (w, window: Plane, template: Plane) => w.nccMap(window, template), R.nccMap, onFallback),
     correlateWindow: withFallback(
-      get,
+      getCorrelator,
       (w, frame: SamplePlane, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number, template: Plane) =>
         w.correlateWindow(frame, y0, y1, x0, x1, step, ksize, template),
       R.correlateWindow, onFallback,
