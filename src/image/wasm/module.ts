@@ -219,13 +219,23 @@ export class WasmKernelInstance {
   /** Allocates and fills the blur tables and scratch for a w×h×C image (call after reset). */
   blurSetup(w: number, h: number, C: number, k: Float64Array): BlurSetup {
     if (k.length % 2 === 0) throw new Error('separable kernels must have odd length');
+    // The tables depend only on the size and the kernel: built once (at offset 0; allocations are
+    // 16-byte aligned, so the layout moves by whole multiples) and copied in per call.
+    const key = `${w} ${h} ${C} ${k.join(' ')}`;
+    let t = this.blurCache.get(key);
+    if (!t) {
+      t = blurTables(new Layout(0), w, h, C, k);
+      if (this.blurCache.size >= 64) this.blurCache.clear();
+      this.blurCache.set(key, t);
+    }
     const start = this.top;
-    const t = blurTables(new Layout(start), w, h, C, k);
-    this.alloc(t.end - start);
+    this.alloc(t.end);
     const buf = this.exports.memory.buffer;
-    for (const tb of t.tables) new Uint8Array(buf, tb.offset, tb.data.length).set(tb.data);
-    return t;
+    for (const tb of t.tables) new Uint8Array(buf, start + tb.offset, tb.data.length).set(tb.data);
+    return { kp: start + t.kp, r: t.r, xsrc: start + t.xsrc, ytab: start + t.ytab, ring: start + t.ring, pad: start + t.pad, rowp: start + t.rowp };
   }
+
+  private readonly blurCache = new Map<string, ReturnType<typeof blurTables>>();
 
   runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup, f32 = false): void {
     (f32 ? this.exports.blurSep32 : this.exports.blurSep)(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
@@ -398,7 +408,11 @@ export class WasmKernelInstance {
       // 16-bit frame: copy the window's rows (every step-th, x0…x1) as they are (memcpy), then widen
       // (and decimate) in wasm.
       const rows = new Uint16Array(this.exports.memory.buffer, raw, Hw * L);
-      for (let r = 0, y = y0; r < Hw; r++, y += step) rows.set(data.subarray(y * W + x0, y * W + x1), r * L);
+      if (L >= 128) {
+        for (let r = 0, y = y0; r < Hw; r++, y += step) rows.set(data.subarray(y * W + x0, y * W + x1), r * L);
+      } else {
+        copyRows16(rows, data, W, y0, x0, Hw, L, step); // short rows: a loop beats a subarray per row
+      }
       if (step === 1) this.exports.widenToF32!(raw, win, nI, 2, 1);
       else this.exports.gatherU16(raw, L, Hw, Ww, step, win);
     } else {
@@ -637,6 +651,15 @@ export interface BlurSetup {
   ring: number;
   pad: number;
   rowp: number;
+}
+
+/** rows[r·L + i] = data[(y0 + r·step)·W + x0 + i] for r < n, i < L. */
+function copyRows16(rows: Uint16Array, data: Uint16Array, W: number, y0: number, x0: number, n: number, L: number, step: number): void {
+  for (let r = 0, y = y0; r < n; r++, y += step) {
+    const s = y * W + x0;
+    const o = r * L;
+    for (let i = 0; i < L; i++) rows[o + i] = data[s + i];
+  }
 }
 
 function align(p: number, a: number): number {
