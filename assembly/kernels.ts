@@ -977,3 +977,45 @@ export function gatherU16(src: usize, srcStride: i32, rows: i32, cols: i32, step
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Σv and Σv² of 8-bit samples over n rectangles (LocalRank's statistics of L per AP patch)
+//   rects : i32[4n] = y0, y1, x0, x1 (half-open, inside the w-wide plane)
+//   out   : f64[2n] = Σv, Σv² per rectangle (integers, exact)
+// i32 lanes: a lane sums ≤ 1/4 of a row segment per row, flushed to i64 after every row of at most
+// 4096 samples (≤ 1024·255² < 2^31 per lane).
+export function rectSums8(src: usize, w: i32, rects: usize, n: i32, out: usize): void {
+  for (let r = 0; r < n; r++) {
+    const y0 = load<i32>(rects + (<usize>(4 * r) << 2));
+    const y1 = load<i32>(rects + (<usize>(4 * r + 1) << 2));
+    const x0 = load<i32>(rects + (<usize>(4 * r + 2) << 2));
+    const x1 = load<i32>(rects + (<usize>(4 * r + 3) << 2));
+    let s: i64 = 0;
+    let q: i64 = 0;
+    for (let y = y0; y < y1; y++) {
+      const row = src + <usize>(y * w);
+      let x = x0;
+      while (x + 16 <= x1) {
+        const end = min(x1 - 16, x + 4096 - 16);
+        let a1 = i32x4.splat(0);
+        let a2 = i32x4.splat(0);
+        for (; x <= end; x += 16) {
+          const b = v128.load(row + <usize>x);
+          const lo = i16x8.extend_low_i8x16_u(b);
+          const hi = i16x8.extend_high_i8x16_u(b);
+          a1 = i32x4.add(a1, i32x4.add(i32x4.extadd_pairwise_i16x8_u(lo), i32x4.extadd_pairwise_i16x8_u(hi)));
+          a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(lo, lo), i32x4.dot_i16x8_s(hi, hi)));
+        }
+        s += <i64>i32x4.extract_lane(a1, 0) + <i64>i32x4.extract_lane(a1, 1) + <i64>i32x4.extract_lane(a1, 2) + <i64>i32x4.extract_lane(a1, 3);
+        q += <i64>i32x4.extract_lane(a2, 0) + <i64>i32x4.extract_lane(a2, 1) + <i64>i32x4.extract_lane(a2, 2) + <i64>i32x4.extract_lane(a2, 3);
+      }
+      for (; x < x1; x++) {
+        const v = <i64>load<u8>(row + <usize>x);
+        s += v;
+        q += v * v;
+      }
+    }
+    store<f64>(out + (<usize>(2 * r) << 3), <f64>s);
+    store<f64>(out + (<usize>(2 * r + 1) << 3), <f64>q);
+  }
+}

@@ -25,7 +25,7 @@ import { blurStrided, crop, cropStrided } from './region.ts';
 import { correlateWindow, type SamplePlane } from './correlate-window.ts';
 import { argmax, argmin, nccMap, ssdMap, type Extremum } from './match.ts';
 import { subpixelParaboloid, type SubpixelOffset } from './subpixel.ts';
-import { centreOfGravity, meanStd, minMax, type MeanStd } from './stats.ts';
+import { centreOfGravity, meanStd, minMax, rectSums8, type MeanStd } from './stats.ts';
 import { accumulateShifted, addPatch, type Clip } from './accumulate.ts';
 import { absScaleU8, addScaled, quantizeU16, scaleInPlace } from './pointwise.ts';
 
@@ -73,6 +73,8 @@ export interface Kernels {
   centreOfGravity(p: Plane): { cy: number; cx: number } | null;
   /** Mean and population std (float64) of all samples, optionally of a region. */
   meanStd(img: Plane, rect?: Rect): MeanStd;
+  /** Σv, Σv² of an 8-bit plane over rectangles [y0, y1, x0, x1, …] (exact; see stats.ts). */
+  rectSums8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): Float64Array;
   /** Minimum and maximum sample. */
   minMax(img: Plane): { min: number; max: number };
   /** acc += shiftImage(img, dy, dx, mode)[y0 : y0+h, x0 : x0+w] (mono; bit-identical, without the shifted frame). */
@@ -112,6 +114,7 @@ export const referenceKernels: Kernels = Object.freeze({
   subpixelParaboloid,
   centreOfGravity,
   meanStd,
+  rectSums8,
   minMax,
   accumulateShifted,
   accumulateShiftedWindow,

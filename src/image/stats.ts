@@ -132,3 +132,28 @@ export function centreOfGravity(p: Plane): { cy: number; cx: number } | null {
   if (!(sw > 0)) return null;
   return { cy: sy / sw, cx: sx / sw };
 }
+
+/**
+ * Σv and Σv² of an 8-bit plane over n rectangles `rects` = [y0, y1, x0, x1, …] (half-open, checked):
+ * `out[2k]`, `out[2k+1]` for rectangle k — exact integers, so `meanStdFromSums` of them equals
+ * `meanStdBytes` of the same region.
+ */
+export function rectSums8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): Float64Array {
+  const { width: w, height: h, data } = img;
+  if (data.length !== w * h) throw new Error(`${data.length} samples for a ${w}x${h} plane`);
+  if (rects.length % 4 !== 0) throw new Error('rectSums8: rects must hold 4 numbers per rectangle');
+  const n = rects.length / 4;
+  const out = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    const r = { y0: rects[4 * k], y1: rects[4 * k + 1], x0: rects[4 * k + 2], x1: rects[4 * k + 3] };
+    checkRect({ width: w, height: h } as Plane, r);
+    let s = 0, q = 0;
+    for (let y = r.y0; y < r.y1; y++) {
+      const end = y * w + r.x1;
+      for (let i = y * w + r.x0; i < end; i++) { const v = data[i]; s += v; q += v * v; }
+    }
+    out[2 * k] = s;
+    out[2 * k + 1] = q;
+  }
+  return out;
+}

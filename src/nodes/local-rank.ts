@@ -12,7 +12,8 @@
  * (Alignment.failed) are never selected.
  */
 import type { NodeDefinition } from '../graph/types.js';
-import { meanStdBytes } from '../image/stats.js';
+import { meanStdFromSums } from '../image/stats.js';
+import { getKernels } from '../image/kernels.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, Selection } from './data.js';
 import { checkAbort, checkConsistency, integerOffsets, stackSizeOf, usableFrameCount } from './lib/ap-common.js';
@@ -59,18 +60,33 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
     }
     const { dy, dx } = integerOffsets(al);
     const q = new Float64Array(A * N);
+    const k = getKernels();
+    const rects = new Int32Array(4 * A);
+    const which = new Int32Array(A);
     for (let i = 0; i < N; i++) {
       checkAbort(ctx.signal);
       if (!failed.has(i)) {
         const lap = await frames.laplacian(i);
         const b = frames.normalize ? await frames.brightness(i) : 1;
+        // every AP's patch in L (half resolution), one kernel call per frame; empty ones score 0
+        let n = 0;
         for (let a = 0; a < A; a++) {
           const pt = grid.points[a].patch;
           const y0 = Math.floor(Math.max(0, pt.y0 + dy[i]) / 2);
           const y1 = Math.floor(Math.min(H, pt.y1 + dy[i]) / 2);
           const x0 = Math.floor(Math.max(0, pt.x0 + dx[i]) / 2);
           const x1 = Math.floor(Math.min(W, pt.x1 + dx[i]) / 2);
-          q[a * N + i] = y1 > y0 && x1 > x0 ? meanStdBytes(lap, { y0, y1, x0, x1 }).std / b : 0;
+          if (y1 > y0 && x1 > x0) {
+            rects[4 * n] = y0; rects[4 * n + 1] = y1; rects[4 * n + 2] = x0; rects[4 * n + 3] = x1;
+            which[n++] = a;
+          } else {
+            q[a * N + i] = 0;
+          }
+        }
+        const sums = k.rectSums8(lap, rects.subarray(0, 4 * n));
+        for (let j = 0; j < n; j++) {
+          const count = (rects[4 * j + 1] - rects[4 * j]) * (rects[4 * j + 3] - rects[4 * j + 2]);
+          q[which[j] * N + i] = meanStdFromSums(sums[2 * j], sums[2 * j + 1], count).std / b;
         }
       }
       ctx.progress(i + 1, N);

@@ -15,7 +15,7 @@ import {
   correlateWasmInstance, createWasmInstance, enableWasmKernels, rowHelperActive, loadWasmModule, wasmKernels as W, wasmKernelsEnabled, wasmLoadError,
 } from '../../src/image/wasm/node.ts';
 import { WasmKernelInstance, WasmMemoryError, createWasmKernels, wasmSimdSupported, withFallback } from '../../src/image/wasm/module.ts';
-import { randomImage } from '../image/helpers.ts';
+import { randomImage, rng } from '../image/helpers.ts';
 import { compare, ensureWasmBuilt, randomFloatImage, texture } from './setup.ts';
 
 let inst: WasmKernelInstance;
@@ -363,5 +363,29 @@ describe('correlateWindow with the row helper thread (kernels-mt.wasm on a share
     } finally {
       mt!.attachRowSplitter(helper as Parameters<WasmKernelInstance["attachRowSplitter"]>[0]);
     }
+  });
+});
+
+describe('rectSums8 (LocalRank statistics)', () => {
+  it('equals the reference sums exactly, for narrow, wide and odd rectangles', () => {
+    let seed = 77;
+    for (const [w, h] of [[5, 3], [37, 29], [640, 480], [5000, 3]]) {
+      const r = rng(seed++);
+      const img = { width: w, height: h, data: Uint8Array.from({ length: w * h }, () => Math.floor(r() * 256)) };
+      const rects: number[] = [0, h, 0, w];
+      for (let k = 0; k < 40; k++) {
+        const y0 = Math.floor(r() * h), x0 = Math.floor(r() * w);
+        rects.push(y0, y0 + 1 + Math.floor(r() * (h - y0)), x0, x0 + 1 + Math.floor(r() * (w - x0)));
+      }
+      const rr = Int32Array.from(rects);
+      expect(Array.from(inst.rectSums8(img, rr)), `${w}x${h}`).toEqual(Array.from(R.rectSums8(img, rr)));
+    }
+    const all255 = { width: 4100, height: 2, data: new Uint8Array(8200).fill(255) };
+    expect(Array.from(inst.rectSums8(all255, Int32Array.from([0, 2, 0, 4100])))).toEqual([255 * 8200, 255 * 255 * 8200]);
+  });
+  it('rejects rectangles outside the plane', () => {
+    const img = { width: 10, height: 10, data: new Uint8Array(100) };
+    expect(() => inst.rectSums8(img, Int32Array.from([0, 11, 0, 5]))).toThrow(/outside/);
+    expect(() => R.rectSums8(img, Int32Array.from([0, 11, 0, 5]))).toThrow(/outside/);
   });
 });

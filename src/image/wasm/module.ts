@@ -57,6 +57,8 @@ export interface KernelExports {
   ): number;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
+  /** Σv, Σv² of 8-bit samples over rectangles (see assembly/kernels.ts; optional: older builds lack it). */
+  rectSums8?(src: number, w: number, rects: number, n: number, out: number): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
@@ -117,6 +119,28 @@ export class WasmKernelInstance {
     this.exports = ex;
     this.base = align(ex.heapBase(), 64);
     this.top = this.base;
+  }
+
+  /** `rectSums8` (stats.ts) with SIMD sums: the same exact integers. */
+  rectSums8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): Float64Array {
+    const { width: w, height: h, data } = img;
+    if (data.length !== w * h) throw new Error(`${data.length} samples for a ${w}x${h} plane`);
+    if (rects.length % 4 !== 0) throw new Error('rectSums8: rects must hold 4 numbers per rectangle');
+    const n = rects.length / 4;
+    for (let k = 0; k < n; k++) {
+      const y0 = rects[4 * k], y1 = rects[4 * k + 1], x0 = rects[4 * k + 2], x1 = rects[4 * k + 3];
+      if (!(y0 >= 0 && x0 >= 0 && y1 <= h && x1 <= w && y1 > y0 && x1 > x0)) {
+        throw new Error(`region [${y0},${y1})x[${x0},${x1}) is empty or outside the ${w}x${h} image`);
+      }
+    }
+    this.reset();
+    const src = this.alloc(data.length);
+    const rp = this.alloc(rects.length * 4);
+    const out = this.alloc(n * 16);
+    this.u8(src, data.length).set(data);
+    this.i32(rp, rects.length).set(rects);
+    this.exports.rectSums8!(src, w, rp, n, out);
+    return Float64Array.from(this.f64(out, 2 * n));
   }
 
   /** Lets a helper thread on the same shared memory compute part of the rows of big correlations. */
@@ -669,7 +693,7 @@ function align(p: number, a: number): number {
 
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
-  'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow',
+  'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow', 'rectSums8',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -708,6 +732,7 @@ export function createWasmKernels(
     gaussianBlurSigma: withFallback(get, (w, img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma), R.gaussianBlurSigma, onFallback),
     gaussianBlurF32: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlurF32(img, ksize), R.gaussianBlurF32, onFallback),
     laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
+    rectSums8: withFallback(get, (w, img: { width: number; height: number; data: Uint8Array }, rects: Int32Array) => w.rectSums8(img, rects), R.rectSums8, onFallback),
     blurStrided: withFallback(
       get,
       (w, img: Image, y0: number, y1: number, x0: number, x1: number, step: number, ksize: number) =>
