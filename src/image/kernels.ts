@@ -87,8 +87,8 @@ export interface Kernels {
   addScaled(dst: Image, src: Image, scale?: number): void;
   /** img *= scale. */
   scaleInPlace(img: Image, scale: number): void;
-  /** Round half-even and clamp to [0, 65535] (uint16 storage). */
-  quantizeU16(img: Image): Image;
+  /** Round half-even and clamp to [0, 65535] (uint16 storage); `into` may be img.data (in place). */
+  quantizeU16(img: Image, into?: Float32Array): Image;
   /** min(255, round_half_even(|alpha·x|)) (cv2.convertScaleAbs). */
   absScaleU8(img: Image, alpha: number): Image;
 }

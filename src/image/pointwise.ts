@@ -38,9 +38,10 @@ export function scaleInPlace(img: Image, scale: number): void {
  * What storing into uint16 does in OpenCV (`saturate_cast<ushort>`): round half to even, clamp
  * to [0, 65535]. NaN → 0. Returns a new float image holding integers.
  */
-export function quantizeU16(img: Image): Image {
+export function quantizeU16(img: Image, into?: Float32Array): Image {
   const s = img.data;
-  const out = new Float32Array(s.length);
+  if (into && into.length !== s.length) throw new Error(`quantizeU16: output array has ${into.length} samples, expected ${s.length}`);
+  const out = into ?? new Float32Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const v = s[i];
     out[i] = v > 0 ? (v >= 65535 ? 65535 : roundHalfEven(v)) : 0;

@@ -148,7 +148,8 @@ export const apGridNode: NodeDefinition<APGridParams> = {
     const { halfBox: hb, halfPatch: hp, step } = apSizes(p.boxWidth);
     const mbd = minBorderDistance(hb, hp, S);
     const tb = 256 * p.minBrightness;
-    const rb = k.quantizeU16(k.gaussianBlur(k.quantizeU16(ref), frames.noise));
+    const blurred = k.gaussianBlur(k.quantizeU16(ref), frames.noise);
+    const rb = k.quantizeU16(blurred, blurred.data); // in place: the blurred copy is ours
 
     const points: AlignmentPoint[] = [];
     const dropped = { dim: 0, structure: 0 };
