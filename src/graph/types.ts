@@ -66,6 +66,8 @@ export interface FrameGeometry {
   channels: 1 | 3;
   /** Bytes per sample of the stored originals (1 for 8-bit uncalibrated, else 2). */
   originalBytesPerSample: 1 | 2;
+  /** The originals are re-read from the file rather than kept at levels 3–4 (see frame-store.ts). */
+  originalsReread?: boolean;
 }
 
 export interface NodeDefinition<P extends Record<string, ParamValue> = Record<string, ParamValue>> {

@@ -126,6 +126,10 @@ export const sourceNode: NodeDefinition<SourceParams> = {
         height: roi ? roi[1] - roi[0] : info.height,
         channels,
         originalBytesPerSample: plain8 ? 1 : 2,
+        // As FrameSet decides (its readsIntoKept), for 8-bit files; 16-bit ones are counted as kept
+        // (whether their samples need scaling is only known after reading some), an overestimate.
+        originalsReread: !!src.readsInPlace && plain8 && !roi && info.bytesPerSample === 1 &&
+          (info.colorLayout === 'mono' || info.colorLayout === 'RGB') && (p.debayer === 'auto' || p.debayer === info.colorLayout),
       };
       if (options?.forRun) {
         // The run follows at once: keep the source open for it and let it start reading (a video

@@ -5,7 +5,7 @@
  *   product                      | kept from level | stored as
  *   L_i Laplacian of decimated G | 1               | Uint8  (⌈H/2⌉·⌈W/2⌉)
  *   G_i blurred mono             | 2               | Uint16 (H·W)
- *   O_i original (debayered)     | 3               | Uint8 (8-bit, uncalibrated mono) or Uint16 (H·W·C)
+ *   O_i original (debayered)     | 3 (see below)   | Uint8 (8-bit, uncalibrated mono) or Uint16 (H·W·C)
  *   M_i monochrome (colour only) | 4               | Uint16 (H·W)
  *   b_i brightness scalar        | always          | float64
  *
@@ -13,6 +13,11 @@
  * each product also has a single-entry cache of the most recent frame. Every product is quantised
  * exactly as it is stored (O and M rounded to 16-bit steps, G rounded to integers, L to 8 bit as PSS's
  * AbsScaleU8), whether or not it is kept, so every buffering level gives bit-identical results.
+ *
+ * Originals that are the file's own samples of a source that reads in place (an uncalibrated SER, a
+ * video's spool) are never kept: re-reading them from the file, which the OS caches, costs a memory
+ * copy into a recycled buffer, while keeping them costs committing fresh memory (~3 ms/MiB on these
+ * VMs) and doubles the RAM the file takes (`originalsReread`; the memory forecast follows it).
  *
  * Frame indices here are the compacted indices after exclusion; `sourceIndex(i)` maps back.
  */
@@ -104,7 +109,7 @@ export class FrameSet {
   private readonly plain: boolean;
   private closed = false;
   /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, O (plain reads) from 3. */
-  private readonly arenas = new Map<'L' | 'G' | 'O', FrameArena>();
+  private readonly arenas = new Map<'L' | 'G', FrameArena>();
   private readonly scratchViews = new Map<string, Float32Array>();
   /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
   private readonly ahead = new Map<number, Promise<FirstPassResult>>();
@@ -127,7 +132,11 @@ export class FrameSet {
     this.plain = !roi && !c.calibration?.dark && !c.calibration?.flat && (c.debayer === 'auto' || c.debayer === layout) &&
       (layout === 'mono' || layout === 'RGB');
     this.readsIntoKept = !!source.readsInPlace && this.plain && (source.info.bytesPerSample === 1 ? this.o8 : source.info.bytesPerSample === 2 && c.scale === 1);
+    this.keepsOriginals = this.level >= 3 && !this.readsIntoKept;
   }
+
+  /** Originals are kept (level ≥ 3), unless the source re-reads them cheaply (see the module comment). */
+  private readonly keepsOriginals: boolean;
 
   /** Bytes of one frame as the source delivers it (before ROI and conversion): what a read fills. */
   private get rawFrameBytes(): number {
@@ -140,11 +149,11 @@ export class FrameSet {
     return productBytes(this.width, this.height, 1, 2);
   }
 
-  /** The slot of frame i in a product's arena (O: a raw frame, read in place). */
-  private slot(kind: 'L' | 'G' | 'O', i: number): Uint8Array {
+  /** The slot of frame i in a product's arena (kept L and G). */
+  private slot(kind: 'L' | 'G', i: number): Uint8Array {
     let a = this.arenas.get(kind);
     if (!a) {
-      const bytes = kind === 'O' ? this.rawFrameBytes : this.firstPassBytes[kind];
+      const bytes = this.firstPassBytes[kind];
       const populator = this.options.populator === undefined ? sharedPopulator() : this.options.populator;
       a = new FrameArena(bytes, this.count, populator);
       this.arenas.set(kind, a);
@@ -214,8 +223,8 @@ export class FrameSet {
     const kept = this.keepO[i];
     if (kept) return Promise.resolve(kept);
     return this.memo('Os', i, async () => {
-      const s = await this.readOriginal(i, this.level >= 3 && this.readsIntoKept ? this.slot('O', i) : undefined);
-      if (this.level >= 3) this.keepO[i] = s;
+      const s = await this.readOriginal(i);
+      if (this.keepsOriginals) this.keepO[i] = s;
       return s;
     });
   }
@@ -232,7 +241,7 @@ export class FrameSet {
    * M of one frame cost one read). At levels 3–4 the kept frame is returned and release does nothing.
    */
   private async leaseOriginal(i: number): Promise<{ s: Stored; release: () => void }> {
-    if (this.level >= 3 || this.keepO[i]) return { s: await this.originalStored(i), release: noop };
+    if (this.keepsOriginals || this.keepO[i]) return { s: await this.originalStored(i), release: noop };
     let e = this.lastRead;
     if (!e || e.i !== i) {
       if (e) { e.current = false; this.freeIfUnused(e); }
@@ -604,13 +613,19 @@ export function productBytes(width: number, height: number, channels: 1 | 3, ori
   };
 }
 
-/** Predicted bytes of the frame store at a level (frames × kept products). */
-export function predictFrameStoreBytes(frames: number, width: number, height: number, channels: 1 | 3, originalBytesPerSample: 1 | 2, level: BufferingLevel): number {
+/**
+ * Predicted bytes of the frame store at a level (frames × kept products). `originalsReread`: the
+ * originals are not kept (FrameSet re-reads them from the file; see the module comment).
+ */
+export function predictFrameStoreBytes(
+  frames: number, width: number, height: number, channels: 1 | 3, originalBytesPerSample: 1 | 2, level: BufferingLevel,
+  originalsReread = false,
+): number {
   const b = productBytes(width, height, channels, originalBytesPerSample);
   let per = 0;
   if (level >= 1) per += b.L;
   if (level >= 2) per += b.G;
-  if (level >= 3) per += b.O;
+  if (level >= 3 && !originalsReread) per += b.O;
   if (level >= 4) per += b.M;
   return frames * per;
 }

@@ -13,7 +13,7 @@ export const LEVELS: readonly BufferingLevel[] = [0, 1, 2, 3, 4];
 export function predictBytes(geoms: FrameGeometry[], level: BufferingLevel): number {
   let sum = 0;
   for (const g of geoms) {
-    sum += predictFrameStoreBytes(g.frames, g.width, g.height, g.channels, g.originalBytesPerSample, level);
+    sum += predictFrameStoreBytes(g.frames, g.width, g.height, g.channels, g.originalBytesPerSample, level, g.originalsReread);
     sum += g.width * g.height * (g.channels === 3 ? 111 : 53);
   }
   return sum;

@@ -1,14 +1,14 @@
 /**
- * Kept originals go into arena memory only when the stored frame is the source's own samples and the
- * source reads in place; otherwise (ROI, calibration, sources that cannot read in place) an arena slot
- * would be memory held beside the kept frame, beyond the forecast.
+ * Originals at levels 3–4: a source that reads in place and whose stored frame is its own samples (a
+ * plain SER, a video's spool) is re-read from the file instead (nothing kept, the forecast says so);
+ * otherwise (ROI, calibration, sources that cannot read in place) the stored frame is kept as it is.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSer, openSer } from '../../src/io/ser.ts';
-import { FrameSet } from '../../src/runtime/frame-store.ts';
+import { FrameSet, predictFrameStoreBytes } from '../../src/runtime/frame-store.ts';
 import { rng } from '../image/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lg-arena-'));
@@ -24,15 +24,20 @@ async function openAt(level: 3 | 4, roi: number[]) {
   return new FrameSet(await openSer(path), { convert: { debayer: 'auto', scale: 256 }, noise: 3, blackCutoff: 0, level, roi, populator: null }, 1);
 }
 
-describe('frame store arenas for kept originals', () => {
-  it('a plain 8-bit SER at level 3: originals read straight into the arena, same samples', async () => {
+describe('frame store: originals at levels 3–4', () => {
+  it('a plain 8-bit SER at level 3: originals re-read from the file, not kept; same samples; the forecast agrees', async () => {
     const fs = await openAt(3, []);
-    for (let i = 0; i < N; i++) {
-      const o = await fs.original(i);
-      expect(Array.from(o.data.subarray(0, 20))).toEqual(Array.from(frames[i].subarray(0, 20), (v) => v * 256));
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < N; i++) {
+        const o = await fs.original(i);
+        expect(Array.from(o.data.subarray(0, 20))).toEqual(Array.from(frames[i].subarray(0, 20), (v) => v * 256));
+      }
     }
-    expect(fs.arenaBytes()).toBeGreaterThanOrEqual(N * W * H);
-    expect(fs.heldBytes()).toBe(N * W * H);
+    expect(fs.stats.reads).toBe(2 * N);
+    expect(fs.heldBytes()).toBe(0);
+    expect(fs.arenaBytes()).toBe(0);
+    expect(predictFrameStoreBytes(N, W, H, 1, 1, 3, true)).toBe(predictFrameStoreBytes(N, W, H, 1, 1, 2));
+    expect(predictFrameStoreBytes(N, W, H, 1, 1, 3, false)).toBe(predictFrameStoreBytes(N, W, H, 1, 1, 2) + N * W * H);
     await fs.close();
   });
 
