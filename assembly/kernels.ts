@@ -33,6 +33,100 @@ export function heapBase(): usize {
 }
 
 // ---------------------------------------------------------------------------------------------
+// pieces shared by the separable blurs (blurSep, blurSep32, firstPass)
+
+// Reflect-101 borders of a padded row whose interior (rowLen floats at pad + r·C floats) is filled:
+// xsrc holds the interior offsets (× C) of the left (j < r) and right border pixels.
+// @ts-ignore: decorator
+@inline function padBorders(pad: usize, r: i32, C: i32, rowLen: i32, xsrc: usize): void {
+  const inner = pad + (<usize>(r * C) << 2);
+  const right = inner + (<usize>rowLen << 2);
+  for (let j = 0; j < r; j++) {
+    const ls = inner + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2);
+    const rs = inner + (<usize>load<i32>(xsrc + (<usize>(r + j) << 2)) << 2);
+    const lo = pad + (<usize>(j * C) << 2);
+    const ro = right + (<usize>(j * C) << 2);
+    for (let c = 0; c < C; c++) {
+      store<f32>(lo + (<usize>c << 2), load<f32>(ls + (<usize>c << 2)));
+      store<f32>(ro + (<usize>c << 2), load<f32>(rs + (<usize>c << 2)));
+    }
+  }
+}
+
+// The ring rows output row y of the vertical pass needs: rowp[2k], rowp[2k+1] = the rows of the
+// k-th tap pair (source rows reflect101(y − r + k) and reflect101(y + r − k), via ytab).
+// @ts-ignore: decorator
+@inline function ringRowPointers(ring: usize, ringRows: i32, rowBytes: usize, ytab: usize, rowp: usize, y: i32, r: i32): void {
+  for (let k = 0; k < r; k++) {
+    const a = ring + <usize>(load<i32>(ytab + (<usize>(y + k) << 2)) % ringRows) * rowBytes;
+    const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * r - k) << 2)) % ringRows) * rowBytes;
+    store<u32>(rowp + (<usize>(2 * k) << 2), <u32>a);
+    store<u32>(rowp + (<usize>(2 * k + 1) << 2), <u32>b);
+  }
+}
+
+// float32 horizontal pass of one padded row into out (rowLen floats): s = kc·x; s += k_t·(a + b),
+// every operation rounded to float32 (the reference's order; no fused multiply-add).
+// @ts-ignore: decorator
+@inline function hPass32(pad: usize, out: usize, rowLen: i32, C: i32, kx: usize, r: i32): void {
+  const padOff = <usize>(r * C) << 2;
+  const kc = <f32>load<f64>(kx + (<usize>r << 3));
+  const kcV = f32x4.splat(kc);
+  const n4 = rowLen & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = pad + (<usize>i << 2);
+    let s = f32x4.mul(kcV, v128.load(p + padOff));
+    for (let k = 0; k < r; k++) {
+      const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>k << 3)));
+      const a = p + (<usize>(k * C) << 2);
+      const b = p + (<usize>((2 * r - k) * C) << 2);
+      s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
+    }
+    v128.store(out + (<usize>i << 2), s);
+  }
+  for (; i < rowLen; i++) {
+    const p = pad + (<usize>i << 2);
+    let s: f32 = kc * load<f32>(p + padOff);
+    for (let k = 0; k < r; k++) {
+      s += <f32>load<f64>(kx + (<usize>k << 3)) *
+        (load<f32>(p + (<usize>(k * C) << 2)) + load<f32>(p + (<usize>((2 * r - k) * C) << 2)));
+    }
+    store<f32>(out + (<usize>i << 2), s);
+  }
+}
+
+// float32 vertical pass of one output row: centre row c0, tap pairs from rowp (ringRowPointers).
+// @ts-ignore: decorator
+@inline function vPass32(c0: usize, rowp: usize, out: usize, rowLen: i32, ky: usize, r: i32): void {
+  const kc = <f32>load<f64>(ky + (<usize>r << 3));
+  const kcV = f32x4.splat(kc);
+  const n4 = rowLen & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const off = <usize>i << 2;
+    let s = f32x4.mul(kcV, v128.load(c0 + off));
+    for (let k = 0; k < r; k++) {
+      const wk = f32x4.splat(<f32>load<f64>(ky + (<usize>k << 3)));
+      const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
+      const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
+      s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
+    }
+    v128.store(out + off, s);
+  }
+  for (; i < rowLen; i++) {
+    const off = <usize>i << 2;
+    let s: f32 = kc * load<f32>(c0 + off);
+    for (let k = 0; k < r; k++) {
+      const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
+      const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
+      s += <f32>load<f64>(ky + (<usize>k << 3)) * (load<f32>(a) + load<f32>(b));
+    }
+    store<f32>(out + off, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // separable symmetric convolution, reflect-101 (reference: convolveSymmetricSeparable)
 //
 // src, dst  : f32[h · w · C]
@@ -52,7 +146,6 @@ export function blurSep(
   const rowBytes = <usize>rowLen << 2;
   const ringRows = 2 * ry + 1;
   const padOff = <usize>(rx * C) << 2; // bytes
-  const rightOff = <usize>((w + rx) * C) << 2;
   const kxc = load<f64>(kx + (<usize>rx << 3));
   const kyc = load<f64>(ky + (<usize>ry << 3));
   const kxcV = f64x2.splat(kxc);
@@ -66,16 +159,7 @@ export function blurSep(
       const base = src + <usize>nextRow * rowBytes;
       const out = ring + <usize>(nextRow % ringRows) * rowBytes;
       memory.copy(pad + padOff, base, rowBytes);
-      for (let j = 0; j < rx; j++) {
-        const ls = base + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2);
-        const rs = base + (<usize>load<i32>(xsrc + (<usize>(rx + j) << 2)) << 2);
-        const lo = pad + (<usize>(j * C) << 2);
-        const ro = pad + rightOff + (<usize>(j * C) << 2);
-        for (let c = 0; c < C; c++) {
-          store<f32>(lo + (<usize>c << 2), load<f32>(ls + (<usize>c << 2)));
-          store<f32>(ro + (<usize>c << 2), load<f32>(rs + (<usize>c << 2)));
-        }
-      }
+      padBorders(pad, rx, C, rowLen, xsrc);
       let i = 0;
       for (; i < n4; i += 4) {
         const p = pad + (<usize>i << 2);
@@ -102,12 +186,7 @@ export function blurSep(
     }
     // ---- vertical pass (float64 accumulation) ----
     const c0 = ring + <usize>(y % ringRows) * rowBytes;
-    for (let k = 0; k < ry; k++) {
-      const a = ring + <usize>(load<i32>(ytab + (<usize>(y + k) << 2)) % ringRows) * rowBytes;
-      const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * ry - k) << 2)) % ringRows) * rowBytes;
-      store<u32>(rowp + (<usize>(2 * k) << 2), <u32>a);
-      store<u32>(rowp + (<usize>(2 * k + 1) << 2), <u32>b);
-    }
+    ringRowPointers(ring, ringRows, rowBytes, ytab, rowp, y, ry);
     const ob = dst + <usize>y * rowBytes;
     let i = 0;
     for (; i < n4; i += 4) {
@@ -150,81 +229,16 @@ export function blurSep32(
   const rowBytes = <usize>rowLen << 2;
   const ringRows = 2 * ry + 1;
   const padOff = <usize>(rx * C) << 2;
-  const rightOff = <usize>((w + rx) * C) << 2;
-  const kxc = <f32>load<f64>(kx + (<usize>rx << 3));
-  const kyc = <f32>load<f64>(ky + (<usize>ry << 3));
-  const kxcV = f32x4.splat(kxc);
-  const kycV = f32x4.splat(kyc);
-  const n4 = rowLen & ~3;
   let nextRow = 0;
   for (let y = 0; y < h; y++) {
     const need = min(h - 1, y + ry);
     for (; nextRow <= need; nextRow++) {
-      const base = src + <usize>nextRow * rowBytes;
-      const out = ring + <usize>(nextRow % ringRows) * rowBytes;
-      memory.copy(pad + padOff, base, rowBytes);
-      for (let j = 0; j < rx; j++) {
-        const ls = base + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2);
-        const rs = base + (<usize>load<i32>(xsrc + (<usize>(rx + j) << 2)) << 2);
-        const lo = pad + (<usize>(j * C) << 2);
-        const ro = pad + rightOff + (<usize>(j * C) << 2);
-        for (let c = 0; c < C; c++) {
-          store<f32>(lo + (<usize>c << 2), load<f32>(ls + (<usize>c << 2)));
-          store<f32>(ro + (<usize>c << 2), load<f32>(rs + (<usize>c << 2)));
-        }
-      }
-      let i = 0;
-      for (; i < n4; i += 4) {
-        const p = pad + (<usize>i << 2);
-        let s = f32x4.mul(kxcV, v128.load(p + padOff));
-        for (let k = 0; k < rx; k++) {
-          const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>k << 3)));
-          const a = p + (<usize>(k * C) << 2);
-          const b = p + (<usize>((2 * rx - k) * C) << 2);
-          s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
-        }
-        v128.store(out + (<usize>i << 2), s);
-      }
-      for (; i < rowLen; i++) {
-        const p = pad + (<usize>i << 2);
-        let s: f32 = kxc * load<f32>(p + padOff);
-        for (let k = 0; k < rx; k++) {
-          s += <f32>load<f64>(kx + (<usize>k << 3)) *
-            (load<f32>(p + (<usize>(k * C) << 2)) + load<f32>(p + (<usize>((2 * rx - k) * C) << 2)));
-        }
-        store<f32>(out + (<usize>i << 2), s);
-      }
+      memory.copy(pad + padOff, src + <usize>nextRow * rowBytes, rowBytes);
+      padBorders(pad, rx, C, rowLen, xsrc);
+      hPass32(pad, ring + <usize>(nextRow % ringRows) * rowBytes, rowLen, C, kx, rx);
     }
-    const c0 = ring + <usize>(y % ringRows) * rowBytes;
-    for (let k = 0; k < ry; k++) {
-      const a = ring + <usize>(load<i32>(ytab + (<usize>(y + k) << 2)) % ringRows) * rowBytes;
-      const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * ry - k) << 2)) % ringRows) * rowBytes;
-      store<u32>(rowp + (<usize>(2 * k) << 2), <u32>a);
-      store<u32>(rowp + (<usize>(2 * k + 1) << 2), <u32>b);
-    }
-    const ob = dst + <usize>y * rowBytes;
-    let i = 0;
-    for (; i < n4; i += 4) {
-      const off = <usize>i << 2;
-      let s = f32x4.mul(kycV, v128.load(c0 + off));
-      for (let k = 0; k < ry; k++) {
-        const wk = f32x4.splat(<f32>load<f64>(ky + (<usize>k << 3)));
-        const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
-        const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
-        s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
-      }
-      v128.store(ob + off, s);
-    }
-    for (; i < rowLen; i++) {
-      const off = <usize>i << 2;
-      let s: f32 = kyc * load<f32>(c0 + off);
-      for (let k = 0; k < ry; k++) {
-        const a = <usize>load<u32>(rowp + (<usize>(2 * k) << 2)) + off;
-        const b = <usize>load<u32>(rowp + (<usize>(2 * k + 1) << 2)) + off;
-        s += <f32>load<f64>(ky + (<usize>k << 3)) * (load<f32>(a) + load<f32>(b));
-      }
-      store<f32>(ob + off, s);
-    }
+    ringRowPointers(ring, ringRows, rowBytes, ytab, rowp, y, ry);
+    vPass32(ring + <usize>(y % ringRows) * rowBytes, rowp, dst + <usize>y * rowBytes, rowLen, ky, ry);
   }
 }
 
@@ -529,24 +543,19 @@ export function nccMap64(
 // blurSep32: bit-identical, less memory traffic).
 //
 // src  : u8[P] (bps = 1) or u16[P] (bps = 2), P = w · h
-// fbuf : f32[w] scratch (one output row); gbuf: unused; half : f32[P2], lap : f32[P2] scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
+// fbuf : f32[w] scratch (one output row); half : f32[P2], lap : f32[P2] scratch (P2 = ⌈h/2⌉ · ⌈w/2⌉)
 // g    : u16[P] out, l8 : u8[P2] out; stats : f64[2] out = ΣL, ΣL² (integers, exact)
 // blur tables as for blurSep (C = 1, kx = ky)
 export function firstPass(
   src: usize, bps: i32, w: i32, h: i32, thr: i32,
   kx: usize, rx: i32, xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
-  fbuf: usize, gbuf: usize, g: usize, half: usize, lap: usize, l8: usize, stats: usize,
+  fbuf: usize, g: usize, half: usize, lap: usize, l8: usize, stats: usize,
 ): f64 {
   // thr = the smallest integer sample value above the cut-off (samples are integers, so
   // m > cutoff ⇔ m ≥ thr). Lanes sum in i32 for at most 4096 samples (< 2^31), then in i64.
   const rowBytes = <usize>w << 2;
   const ringRows = 2 * rx + 1;
-  const padOff = <usize>rx << 2;
-  const rightOff = <usize>(w + rx) << 2;
-  const inner = pad + padOff;
-  const kc = <f32>load<f64>(kx + (<usize>rx << 3));
-  const kcV = f32x4.splat(kc);
-  const n4 = w & ~3;
+  const inner = pad + (<usize>rx << 2);
   const thrV = i32x4.splat(thr);
   const half4 = f32x4.splat(0.5);
   const one4 = f32x4.splat(1);
@@ -614,61 +623,12 @@ export function firstPass(
           if (v >= thr) sum += v;
         }
       }
-      // reflect-101 borders, read back from the widened row
-      for (let j = 0; j < rx; j++) {
-        store<f32>(pad + (<usize>j << 2), load<f32>(inner + (<usize>load<i32>(xsrc + (<usize>j << 2)) << 2)));
-        store<f32>(pad + rightOff + (<usize>j << 2), load<f32>(inner + (<usize>load<i32>(xsrc + (<usize>(rx + j) << 2)) << 2)));
-      }
-      const out = ring + <usize>(nextRow % ringRows) * rowBytes;
-      let i = 0;
-      for (; i < n4; i += 4) {
-        const p = pad + (<usize>i << 2);
-        let s = f32x4.mul(kcV, v128.load(p + padOff));
-        for (let t = 0; t < rx; t++) {
-          const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>t << 3)));
-          s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(p + (<usize>t << 2)), v128.load(p + (<usize>(2 * rx - t) << 2)))));
-        }
-        v128.store(out + (<usize>i << 2), s);
-      }
-      for (; i < w; i++) {
-        const p = pad + (<usize>i << 2);
-        let s: f32 = kc * load<f32>(p + padOff);
-        for (let t = 0; t < rx; t++) {
-          s += <f32>load<f64>(kx + (<usize>t << 3)) * (load<f32>(p + (<usize>t << 2)) + load<f32>(p + (<usize>(2 * rx - t) << 2)));
-        }
-        store<f32>(out + (<usize>i << 2), s);
-      }
+      padBorders(pad, rx, 1, w, xsrc);
+      hPass32(pad, ring + <usize>(nextRow % ringRows) * rowBytes, w, 1, kx, rx);
     }
     // ---- vertical pass into one float row ----
-    const c0 = ring + <usize>(y % ringRows) * rowBytes;
-    for (let t = 0; t < rx; t++) {
-      const a = ring + <usize>(load<i32>(ytab + (<usize>(y + t) << 2)) % ringRows) * rowBytes;
-      const b = ring + <usize>(load<i32>(ytab + (<usize>(y + 2 * rx - t) << 2)) % ringRows) * rowBytes;
-      store<u32>(rowp + (<usize>(2 * t) << 2), <u32>a);
-      store<u32>(rowp + (<usize>(2 * t + 1) << 2), <u32>b);
-    }
-    let i = 0;
-    for (; i < n4; i += 4) {
-      const off = <usize>i << 2;
-      let s = f32x4.mul(kcV, v128.load(c0 + off));
-      for (let t = 0; t < rx; t++) {
-        const wk = f32x4.splat(<f32>load<f64>(kx + (<usize>t << 3)));
-        const a = <usize>load<u32>(rowp + (<usize>(2 * t) << 2)) + off;
-        const b = <usize>load<u32>(rowp + (<usize>(2 * t + 1) << 2)) + off;
-        s = f32x4.add(s, f32x4.mul(wk, f32x4.add(v128.load(a), v128.load(b))));
-      }
-      v128.store(fbuf + off, s);
-    }
-    for (; i < w; i++) {
-      const off = <usize>i << 2;
-      let s: f32 = kc * load<f32>(c0 + off);
-      for (let t = 0; t < rx; t++) {
-        const a = <usize>load<u32>(rowp + (<usize>(2 * t) << 2)) + off;
-        const b = <usize>load<u32>(rowp + (<usize>(2 * t + 1) << 2)) + off;
-        s += <f32>load<f64>(kx + (<usize>t << 3)) * (load<f32>(a) + load<f32>(b));
-      }
-      store<f32>(fbuf + off, s);
-    }
+    ringRowPointers(ring, ringRows, rowBytes, ytab, rowp, y, rx);
+    vPass32(ring + <usize>(y % ringRows) * rowBytes, rowp, fbuf, w, kx, rx);
     // ---- quantise16 into G: clamp to [0, 65535], Math.round (ties up). In f32, v − floor(v) is
     // exact for v ≥ 0, so floor(v) + (v − floor(v) ≥ 0.5) is Math.round; negatives, NaN (→ 0) and
     // values above 65535 are handled by the saturating conversions.

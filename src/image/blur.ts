@@ -72,15 +72,9 @@ export function convolveSymmetricSeparable(img: Image, kx: Float64Array, ky: Flo
   const ringRows = 2 * ry + 1;
   const ring = new Float32Array(ringRows * rowLen);
   const pad = new Float32Array((w + 2 * rx) * C);
-  const leftSrc = new Int32Array(rx);
-  const rightSrc = new Int32Array(rx);
-  for (let j = 0; j < rx; j++) {
-    leftSrc[j] = reflect101(j - rx, w) * C;
-    rightSrc[j] = reflect101(w + j, w) * C;
-  }
+  const borders = borderSources(rx, w, C);
   const kxc = kx[rx];
   const padOff = rx * C;
-  const rightOff = (w + rx) * C;
   const out = new Float32Array(data.length);
   const acc = new Float64Array(rowLen);
   const kyc = ky[ry];
@@ -89,19 +83,8 @@ export function convolveSymmetricSeparable(img: Image, kx: Float64Array, ky: Flo
     // Horizontal pass for the source rows this output row needs (each row once).
     const need = Math.min(h - 1, y + ry);
     for (; nextRow <= need; nextRow++) {
-      const base = nextRow * rowLen;
       const dst = (nextRow % ringRows) * rowLen;
-      pad.set(data.subarray(base, base + rowLen), padOff);
-      for (let j = 0; j < rx; j++) {
-        const ls = base + leftSrc[j];
-        const rs = base + rightSrc[j];
-        const lo = j * C;
-        const ro = rightOff + j * C;
-        for (let c = 0; c < C; c++) {
-          pad[lo + c] = data[ls + c];
-          pad[ro + c] = data[rs + c];
-        }
-      }
+      fillPaddedRow(pad, data, nextRow * rowLen, rowLen, borders, rx, C);
       for (let i = 0; i < rowLen; i++) {
         let s = kxc * pad[i + padOff];
         for (let k = 0; k < rx; k++) s += kx[k] * (pad[i + k * C] + pad[i + (2 * rx - k) * C]);
@@ -132,6 +115,31 @@ export function gaussianBlur(img: Image, ksize: number): Image {
   return convolveSymmetricSeparable(img, k, k);
 }
 
+/** Row offsets (× C) of the reflect-101 border pixels: left j = 0 … r−1 (pixel j − r), right (pixel w + j). */
+function borderSources(r: number, w: number, C: number): { left: Int32Array; right: Int32Array } {
+  const left = new Int32Array(r);
+  const right = new Int32Array(r);
+  for (let j = 0; j < r; j++) {
+    left[j] = reflect101(j - r, w) * C;
+    right[j] = reflect101(w + j, w) * C;
+  }
+  return { left, right };
+}
+
+/** pad = [r left border pixels | the row at `base` | r right border pixels], C channels per pixel. */
+function fillPaddedRow(
+  pad: Float32Array, data: Float32Array, base: number, rowLen: number, b: { left: Int32Array; right: Int32Array }, r: number, C: number,
+): void {
+  pad.set(data.subarray(base, base + rowLen), r * C);
+  const rightOff = r * C + rowLen;
+  for (let j = 0; j < r; j++) {
+    for (let c = 0; c < C; c++) {
+      pad[j * C + c] = data[base + b.left[j] + c];
+      pad[rightOff + j * C + c] = data[base + b.right[j] + c];
+    }
+  }
+}
+
 /**
  * The frame store's first-pass blur G = GaussBlur(m, ksize) in float32 arithmetic: the same kernel,
  * borders and operation order as `gaussianBlur`, but every product and sum rounded to float32
@@ -155,15 +163,9 @@ export function convolveSymmetricSeparableF32(img: Image, k64: Float64Array): Im
   const ringRows = 2 * r + 1;
   const ring = new Float32Array(ringRows * rowLen);
   const pad = new Float32Array((w + 2 * r) * C);
-  const leftSrc = new Int32Array(r);
-  const rightSrc = new Int32Array(r);
-  for (let j = 0; j < r; j++) {
-    leftSrc[j] = reflect101(j - r, w) * C;
-    rightSrc[j] = reflect101(w + j, w) * C;
-  }
+  const borders = borderSources(r, w, C);
   const kc = k[r];
   const padOff = r * C;
-  const rightOff = (w + r) * C;
   const out = new Float32Array(data.length);
   const rowA = new Int32Array(r);
   const rowB = new Int32Array(r);
@@ -171,15 +173,8 @@ export function convolveSymmetricSeparableF32(img: Image, k64: Float64Array): Im
   for (let y = 0; y < h; y++) {
     const need = Math.min(h - 1, y + r);
     for (; nextRow <= need; nextRow++) {
-      const base = nextRow * rowLen;
       const dst = (nextRow % ringRows) * rowLen;
-      pad.set(data.subarray(base, base + rowLen), padOff);
-      for (let j = 0; j < r; j++) {
-        for (let c = 0; c < C; c++) {
-          pad[j * C + c] = data[base + leftSrc[j] + c];
-          pad[rightOff + j * C + c] = data[base + rightSrc[j] + c];
-        }
-      }
+      fillPaddedRow(pad, data, nextRow * rowLen, rowLen, borders, r, C);
       for (let i = 0; i < rowLen; i++) {
         let s = f(kc * pad[i + padOff]);
         for (let t = 0; t < r; t++) s = f(s + f(k[t] * f(pad[i + t * C] + pad[i + (2 * r - t) * C])));

@@ -38,9 +38,9 @@ export interface Kernels {
   gaussianBlurSigma(img: Image, sigma: number): Image;
   /** 3×3 Laplacian [[0,1,0],[1,−4,1],[0,1,0]], reflect-101. */
   laplacian3x3(img: Image): Image;
-  /** img[0::2, 0::2]. */
   /** The frame store's first-pass blur (float32 arithmetic; see blur.ts gaussianBlurF32). */
   gaussianBlurF32(img: Image, ksize: number): Image;
+  /** img[0::2, 0::2]. */
   decimate2(img: Image): Image;
   /** 2×2 box mean, odd edges average what exists; ⌈h/2⌉×⌈w/2⌉. */
   areaDownscale2(img: Image): Image;

@@ -121,20 +121,14 @@ function applySeparable(img: Image, dstW: number, dstH: number, tx: Taps, ty: Ta
   // Horizontal pass: every source row → dstW columns (every element of tmp is written).
   const tmp = separableTmp(h * dstRow);
   const { start: xs, index: xi, weight: xw } = tx;
-  let twoTapsX = xs[dstW] === 2 * dstW;
-  for (let d = 0; twoTapsX && d < dstW; d++) twoTapsX = xs[d] === 2 * d;
+  const twoTapsX = allTwoTaps(xs, 0, dstW);
   for (let y = 0; y < h; y++) {
     const sb = y * srcRow;
     const db = y * dstRow;
     if (C === 1 && twoTapsX) {
-      // Every column has exactly two taps (a sub-pixel shift): the same sums, without the inner loop.
-      for (let d = 0, t = 0; d < dstW; d++, t += 2) tmp[db + d] = 0 + xw[t] * data[sb + xi[t]] + xw[t + 1] * data[sb + xi[t + 1]];
+      filterRowTwoTaps(tmp, db, data, sb, xi, xw, 0, dstW);
     } else if (C === 1) {
-      for (let d = 0; d < dstW; d++) {
-        let s = 0;
-        for (let t = xs[d]; t < xs[d + 1]; t++) s += xw[t] * data[sb + xi[t]];
-        tmp[db + d] = s;
-      }
+      filterRow(tmp, db, data, sb, xs, xi, xw, 0, dstW);
     } else {
       for (let d = 0; d < dstW; d++) {
         const t0 = xs[d];
@@ -314,9 +308,7 @@ export function accumulateShiftedWindow(
   const ty = interpolationTaps(H, H, 0, 1, -dy, mode);
   const { start: xs, index: xi, weight: xw } = tx;
   const { start: ys, index: yi, weight: yw } = ty;
-  // Every column of the window has two taps (a sub-pixel shift along x): a loop without the inner loop.
-  let twoTaps = true;
-  for (let d = x0; twoTaps && d <= x0 + w; d++) twoTaps = xs[d] === 2 * d;
+  const twoTaps = allTwoTaps(xs, x0, x0 + w);
   // Horizontally filtered source rows (columns x0 … x0+w−1 of the shifted image), cached by row.
   const cacheRows = 8;
   const rowOf = new Int32Array(cacheRows).fill(-1);
@@ -328,8 +320,8 @@ export function accumulateShiftedWindow(
     next = (next + 1) % cacheRows;
     rowOf[slot] = r;
     const t = rows[slot];
-    if (twoTaps) filterRowTwoTaps(t, data, r * W, xi, xw, 2 * x0, w);
-    else filterRow(t, data, r * W, xs, xi, xw, x0, w);
+    if (twoTaps) filterRowTwoTaps(t, 0, data, r * W, xi, xw, x0, w);
+    else filterRow(t, 0, data, r * W, xs, xi, xw, x0, w);
     return t;
   };
   const taps: Float32Array[] = [];
@@ -359,20 +351,28 @@ export function accumulateShiftedWindow(
   }
 }
 
-// The row loops of accumulateShiftedWindow as small functions: called once per row, they are
+// The row loops of the separable resampling as small functions: called once per row, they are
 // optimised by the JIT after a few rows (a loop inside one long call would run unoptimised first).
 
-function filterRowTwoTaps(t: Float32Array, data: Float32Array, rb: number, xi: Int32Array, xw: Float64Array, k0: number, w: number): void {
-  for (let x = 0, k = k0; x < w; x++, k += 2) t[x] = 0 + xw[k] * data[rb + xi[k]] + xw[k + 1] * data[rb + xi[k + 1]];
+/** True when output columns d0 … d1−1 all have exactly two taps (a sub-pixel shift along the row). */
+function allTwoTaps(start: Int32Array, d0: number, d1: number): boolean {
+  for (let d = d0; d <= d1; d++) if (start[d] !== 2 * d) return false;
+  return true;
 }
 
-function filterRow(t: Float32Array, data: Float32Array, rb: number, xs: Int32Array, xi: Int32Array, xw: Float64Array, x0: number, w: number): void {
+/** t[o + x] = Σ taps of output column x0 + x over source row rb, for x < w (mono; float64 sums from 0). */
+function filterRow(t: Float32Array, o: number, data: Float32Array, rb: number, xs: Int32Array, xi: Int32Array, xw: Float64Array, x0: number, w: number): void {
   for (let x = 0; x < w; x++) {
     const d = x0 + x;
     let s = 0;
     for (let k = xs[d]; k < xs[d + 1]; k++) s += xw[k] * data[rb + xi[k]];
-    t[x] = s;
+    t[o + x] = s;
   }
+}
+
+/** `filterRow` when every column has two taps (see allTwoTaps): the same sums without the inner loop. */
+function filterRowTwoTaps(t: Float32Array, o: number, data: Float32Array, rb: number, xi: Int32Array, xw: Float64Array, x0: number, w: number): void {
+  for (let x = 0, k = 2 * x0; x < w; x++, k += 2) t[o + x] = 0 + xw[k] * data[rb + xi[k]] + xw[k + 1] * data[rb + xi[k + 1]];
 }
 
 /** out[ob + x] += float32(w0·a[x] + w1·b[x]): the shifted sample rounded as shiftImage stores it, then accumulated. */

@@ -35,18 +35,25 @@ export function meanStdBytes(img: { width: number; height: number; data: Uint8Ar
   if (d.length !== width * height) throw new Error(`${d.length} samples for a ${width}x${height} plane`);
   const r = rect ?? { y0: 0, y1: height, x0: 0, x1: width };
   checkRect({ width, height } as Plane, r);
-  const count = (r.y1 - r.y0) * (r.x1 - r.x0);
+  const out = new Float64Array(2);
+  sums8(d, width, r, out, 0);
+  return meanStdFromSums(out[0], out[1], (r.y1 - r.y0) * (r.x1 - r.x0));
+}
+
+/** out[o], out[o+1] = Σv, Σv² of the 8-bit samples in r (a checked rectangle of a w-wide plane): exact integers. */
+function sums8(d: Uint8Array, w: number, r: Rect, out: Float64Array, o: number): void {
   let sum = 0;
   let sq = 0;
   for (let y = r.y0; y < r.y1; y++) {
-    const end = y * width + r.x1;
-    for (let i = y * width + r.x0; i < end; i++) {
+    const end = y * w + r.x1;
+    for (let i = y * w + r.x0; i < end; i++) {
       const v = d[i];
       sum += v;
       sq += v * v;
     }
   }
-  return meanStdFromSums(sum, sq, count);
+  out[o] = sum;
+  out[o + 1] = sq;
 }
 
 /**
@@ -139,21 +146,20 @@ export function centreOfGravity(p: Plane): { cy: number; cx: number } | null {
  * `meanStdBytes` of the same region.
  */
 export function rectSums8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): Float64Array {
+  checkRects8(img, rects);
+  const out = new Float64Array(rects.length / 2);
+  for (let k = 0; k < rects.length; k += 4) {
+    sums8(img.data, img.width, { y0: rects[k], y1: rects[k + 1], x0: rects[k + 2], x1: rects[k + 3] }, out, k / 2);
+  }
+  return out;
+}
+
+/** The argument checks of `rectSums8` (shared with its WebAssembly version). */
+export function checkRects8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): void {
   const { width: w, height: h, data } = img;
   if (data.length !== w * h) throw new Error(`${data.length} samples for a ${w}x${h} plane`);
   if (rects.length % 4 !== 0) throw new Error('rectSums8: rects must hold 4 numbers per rectangle');
-  const n = rects.length / 4;
-  const out = new Float64Array(2 * n);
-  for (let k = 0; k < n; k++) {
-    const r = { y0: rects[4 * k], y1: rects[4 * k + 1], x0: rects[4 * k + 2], x1: rects[4 * k + 3] };
-    checkRect({ width: w, height: h } as Plane, r);
-    let s = 0, q = 0;
-    for (let y = r.y0; y < r.y1; y++) {
-      const end = y * w + r.x1;
-      for (let i = y * w + r.x0; i < end; i++) { const v = data[i]; s += v; q += v * v; }
-    }
-    out[2 * k] = s;
-    out[2 * k + 1] = q;
+  for (let k = 0; k < rects.length; k += 4) {
+    checkRect({ width: w, height: h } as Plane, { y0: rects[k], y1: rects[k + 1], x0: rects[k + 2], x1: rects[k + 3] });
   }
-  return out;
 }

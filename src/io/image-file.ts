@@ -19,7 +19,7 @@ import { InputError } from './frame-source.js';
 import type { Image } from '../image/image.js';
 import { createImage } from '../image/image.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { isPng, readPngHeader, decodePng, encodePngNative, readPngText } from './png.js';
+import { isPng, readPngHeader, decodePng, encodePngNative, quantiseRow, readPngText } from './png.js';
 import { isTiff, readTiffHeader, decodeTiff, encodeTiff, readTiffProvenance, memoryReader } from './tiff.js';
 import { isFits, readFitsHeader, decodeFits, encodeFits, readFitsProvenance } from './fits.js';
 import { isJpeg, readJpegHeader, decodeJpeg } from './jpeg.js';
@@ -298,10 +298,7 @@ export interface WriteImageOptions {
 /** round(clip(v, 0, 65535)); NaN → 0. */
 export function toUint16(data: Float32Array): Uint16Array {
   const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    out[i] = v >= 65535 ? 65535 : v > 0 ? Math.round(v) : 0;
-  }
+  quantiseRow(out, data, 0, data.length);
   return out;
 }
 

@@ -112,34 +112,20 @@ export function encodePng(width: number, height: number, planes: 1 | 3, data: Ui
 
 const deflateAsync = promisify(deflate);
 
-/** One row of 16-bit samples as big-endian bytes, minus the bytes of the row above when `up`. */
-function upRow16(raw: Buffer, o: number, data: Uint16Array, s0: number, n: number, up: boolean): void {
-  const end = s0 + n;
-  if (!up) {
-    for (let i = s0; i < end; i++) { const v = data[i]; raw[o++] = v >> 8; raw[o++] = v & 255; }
-    return;
-  }
-  for (let i = s0; i < end; i++) {
-    const v = data[i];
-    const u = data[i - n];
-    raw[o++] = ((v >> 8) - (u >> 8)) & 255;
-    raw[o++] = ((v & 255) - (u & 255)) & 255;
-  }
-}
-
 /**
- * One row of floats on the 16-bit scale quantised as toUint16 does (clipped to 0…65535, rounded half
- * up: for 0 < v < 65535, v + 0.5 is exact in float64 and truncation is floor) into `cur`.
+ * data[s0 … s0+n−1], floats on the 16-bit scale, as 16-bit samples in `cur`: clipped to 0…65535 and
+ * rounded half up (for 0 < v < 65535, v + 0.5 is exact in float64 and truncation is floor); NaN → 0.
+ * The one rule for 16-bit output (image-file.ts toUint16 uses it too).
  */
-function quantiseRow(cur: Uint16Array, data: Float32Array, s0: number, n: number): void {
+export function quantiseRow(cur: Uint16Array, data: Float32Array, s0: number, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = data[s0 + i];
     cur[i] = v >= 65535 ? 65535 : v > 0 ? (v + 0.5) | 0 : 0;
   }
 }
 
-/** `upRow16` of one quantised row against the previous one (`prev` null: the first row). */
-function upRowQ(raw: Buffer, o: number, cur: Uint16Array, prev: Uint16Array | null, n: number): void {
+/** One row of 16-bit samples as big-endian bytes, minus the bytes of the row above (`prev`; null: the first row). */
+function upRow16(raw: Buffer, o: number, cur: Uint16Array, prev: Uint16Array | null, n: number): void {
   if (!prev) {
     for (let i = 0; i < n; i++) { const v = cur[i]; raw[o++] = v >> 8; raw[o++] = v & 255; }
     return;
@@ -190,10 +176,13 @@ export async function encodePngNative(
     raw[o] = y === 0 ? 0 : 2; // the first row has nothing above: filter None
     if (data instanceof Float32Array) {
       quantiseRow(cur, data, y * row, row);
-      upRowQ(raw, o + 1, cur, y > 0 ? prev : null, row);
+      upRow16(raw, o + 1, cur, y > 0 ? prev : null, row);
       [cur, prev] = [prev, cur];
-    } else if (wide) upRow16(raw, o + 1, data as Uint16Array, y * row, row, y > 0);
-    else upRow8(raw, o + 1, data as Uint8Array, y * row, row, y > 0);
+    } else if (data instanceof Uint16Array) {
+      upRow16(raw, o + 1, data.subarray(y * row, (y + 1) * row), y > 0 ? data.subarray((y - 1) * row, y * row) : null, row);
+    } else {
+      upRow8(raw, o + 1, data, y * row, row, y > 0);
+    }
   }
   const idat = await deflateAsync(raw, PNG_DEFLATE);
   const ihdr = new Uint8Array(13);

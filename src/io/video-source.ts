@@ -194,33 +194,30 @@ function videoSource(path: string, ffmpeg: string, p: Probe, colour: boolean, ea
 }
 
 /**
- * ffmpeg processes writing spools. Unlike a pipe's writer (which dies on the broken pipe) they would
- * outlive this process and finish decoding into the temp folder, so they are killed when it exits.
+ * Spools of this process: the ffmpeg processes writing them (unlike a pipe's writer, which dies on the
+ * broken pipe, they would outlive this process and finish decoding into the temp folder) and the
+ * folders not yet removed by close() (e.g. a source never closed after an error). At exit the
+ * writers are killed and the folders removed.
  */
 const spoolWriters = new Set<ChildProcess>();
-function trackSpoolWriter(child: ChildProcess): void {
-  if (spoolWriters.size === 0) process.once('exit', killSpoolWriters);
-  spoolWriters.add(child);
-  child.once('close', () => {
-    spoolWriters.delete(child);
-    if (spoolWriters.size === 0) process.removeListener('exit', killSpoolWriters);
-  });
-}
-function killSpoolWriters(): void {
-  for (const c of spoolWriters) c.kill('SIGKILL');
-  // and their files: a source that was never closed (e.g. an error before its run) leaves no spool
-  for (const d of spoolDirs) rmSync(d, { recursive: true, force: true });
-}
-
-/** Spool folders not yet removed by close(); removed at exit in any case. */
 const spoolDirs = new Set<string>();
 let exitCleanup = false;
+function cleanUpSpoolsAtExit(): void {
+  if (exitCleanup) return;
+  exitCleanup = true;
+  process.once('exit', () => {
+    for (const c of spoolWriters) c.kill('SIGKILL');
+    for (const d of spoolDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+function trackSpoolWriter(child: ChildProcess): void {
+  cleanUpSpoolsAtExit();
+  spoolWriters.add(child);
+  child.once('close', () => spoolWriters.delete(child));
+}
 function trackSpoolDir(dir: string): void {
+  cleanUpSpoolsAtExit();
   spoolDirs.add(dir);
-  if (!exitCleanup) {
-    exitCleanup = true;
-    process.once('exit', () => { for (const d of spoolDirs) rmSync(d, { recursive: true, force: true }); });
-  }
 }
 
 /**
@@ -228,7 +225,6 @@ function trackSpoolDir(dir: string): void {
  * It needs no probe results, so it can start while the probes run (see `openVideo`'s `prefetch`).
  */
 interface SpoolWriter {
-  readonly pixFmt: string;
   readonly dir: string;
   readonly fh: FileHandle;
   readonly exited: Promise<number>;
@@ -252,14 +248,12 @@ async function startSpoolWriter(path: string, ffmpeg: string, pixFmt: string): P
     child.on('error', (e) => { err += `\n${e.message}`; });
     child.on('close', (code) => res(code ?? -1));
   });
+  const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
   return {
-    pixFmt, dir, fh, exited,
+    dir, fh, exited, stop,
     stderr: () => err,
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
     async discard() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      stop();
       await exited;
       await fh.close();
       rmSync(dir, { recursive: true, force: true });

@@ -68,7 +68,7 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
       if (!failed.has(i)) {
         const lap = await frames.laplacian(i);
         const b = frames.normalize ? await frames.brightness(i) : 1;
-        // every AP's patch in L (half resolution), one kernel call per frame; empty ones score 0
+        // every AP's patch in L (half resolution), one kernel call per frame; empty ones keep q = 0
         let n = 0;
         for (let a = 0; a < A; a++) {
           const pt = grid.points[a].patch;
@@ -79,8 +79,6 @@ export const localRankNode: NodeDefinition<LocalRankParams> = {
           if (y1 > y0 && x1 > x0) {
             rects[4 * n] = y0; rects[4 * n + 1] = y1; rects[4 * n + 2] = x0; rects[4 * n + 3] = x1;
             which[n++] = a;
-          } else {
-            q[a * N + i] = 0;
           }
         }
         const sums = k.rectSums8(lap, rects.subarray(0, 4 * n));

@@ -7,7 +7,7 @@ import { openFrameSource } from '../io/open-source.js';
 import { DEBAYER_CHOICES, outputChannels, valueScaleOf, type Calibration, type DebayerChoice } from '../io/convert.js';
 import { InputError, type FrameSource } from '../io/frame-source.js';
 import { readImageFile } from '../io/image-file.js';
-import { FrameSet, type BufferingLevel } from '../runtime/frame-store.js';
+import { FrameSet, rereadsOriginals, type BufferingLevel } from '../runtime/frame-store.js';
 import type { SerByteOrderOption } from '../io/ser.js';
 
 export interface SourceParams extends Record<string, string | number | boolean | number[]> {
@@ -126,10 +126,8 @@ export const sourceNode: NodeDefinition<SourceParams> = {
         height: roi ? roi[1] - roi[0] : info.height,
         channels,
         originalBytesPerSample: plain8 ? 1 : 2,
-        // As FrameSet decides (its readsIntoKept), for 8-bit files; 16-bit ones are counted as kept
-        // (whether their samples need scaling is only known after reading some), an overestimate.
-        originalsReread: !!src.readsInPlace && plain8 && !roi && info.bytesPerSample === 1 &&
-          (info.colorLayout === 'mono' || info.colorLayout === 'RGB') && (p.debayer === 'auto' || p.debayer === info.colorLayout),
+        // as the frame set will decide (the 16-bit sample scale is not known yet: counted as kept)
+        originalsReread: rereadsOriginals(info, !!src.readsInPlace, { roi: !!roi, dark: !!p.dark, flat: !!p.flat, debayer: p.debayer }),
       };
       if (options?.forRun) {
         // The run follows at once: keep the source open for it and let it start reading (a video

@@ -101,14 +101,11 @@ export class FrameSet {
   private readonly bright: (number | undefined)[] = [];
   private readonly last = new Map<string, { i: number; v: Promise<unknown> }>();
   private readonly o8: boolean;
-  /**
-   * Stored O_i is the source's samples themselves (no ROI, calibration, debayering or scaling) and
-   * the source reads in place: at levels 3–4 frames are then read straight into kept memory.
-   */
-  private readonly readsIntoKept: boolean;
+  /** Originals are kept (level ≥ 3), unless the source re-reads them cheaply (`rereadsOriginals`). */
+  private readonly keepsOriginals: boolean;
   private readonly plain: boolean;
   private closed = false;
-  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, O (plain reads) from 3. */
+  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2. */
   private readonly arenas = new Map<'L' | 'G', FrameArena>();
   private readonly scratchViews = new Map<string, Float32Array>();
   /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
@@ -128,15 +125,10 @@ export class FrameSet {
     const c = options.convert;
     this.o8 = source.info.bytesPerSample === 1 && !c.calibration?.dark && !c.calibration?.flat &&
       (source.info.colorLayout === 'mono' || source.info.colorLayout === 'RGB' || source.info.colorLayout === 'BGR');
-    const layout = source.info.colorLayout;
-    this.plain = !roi && !c.calibration?.dark && !c.calibration?.flat && (c.debayer === 'auto' || c.debayer === layout) &&
-      (layout === 'mono' || layout === 'RGB');
-    this.readsIntoKept = !!source.readsInPlace && this.plain && (source.info.bytesPerSample === 1 ? this.o8 : source.info.bytesPerSample === 2 && c.scale === 1);
-    this.keepsOriginals = this.level >= 3 && !this.readsIntoKept;
+    const stored = { roi: !!roi, dark: !!c.calibration?.dark, flat: !!c.calibration?.flat, debayer: c.debayer, scale: c.scale };
+    this.plain = plainStored(source.info.colorLayout, stored);
+    this.keepsOriginals = this.level >= 3 && !rereadsOriginals(source.info, !!source.readsInPlace, stored);
   }
-
-  /** Originals are kept (level ≥ 3), unless the source re-reads them cheaply (see the module comment). */
-  private readonly keepsOriginals: boolean;
 
   /** Bytes of one frame as the source delivers it (before ROI and conversion): what a read fills. */
   private get rawFrameBytes(): number {
@@ -600,6 +592,33 @@ function cropImage(img: Image, roi: number[]): Image {
   const out = new Float32Array(w * h * C);
   for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * C, ((y0 + y) * img.width + x1) * C), y * w * C);
   return { width: w, height: h, channels: img.channels, data: out };
+}
+
+/** How the stored original of a frame is made from the source's frame (FrameSet options). */
+export interface StoredOriginal {
+  roi: boolean;
+  dark: boolean;
+  flat: boolean;
+  debayer: string;
+  /** Sample scale of 16-bit sources; undefined when not known yet (before any frame is read). */
+  scale?: number;
+}
+
+/** No ROI, calibration or demosaicing: the stored original keeps the source's layout and samples. */
+export function plainStored(layout: string, o: StoredOriginal): boolean {
+  return !o.roi && !o.dark && !o.flat && (o.debayer === 'auto' || o.debayer === layout) && (layout === 'mono' || layout === 'RGB');
+}
+
+/**
+ * Whether a frame set re-reads its originals instead of keeping them at levels 3–4 (see the module
+ * comment): the source reads in place and the stored original is the file's own samples — plain, and
+ * 8-bit, or 16-bit needing no scaling. An unknown scale counts as kept (the memory forecast, made
+ * before any frame is read, then overestimates 16-bit sources).
+ */
+export function rereadsOriginals(
+  info: Pick<FrameSourceInfo, 'bytesPerSample' | 'colorLayout'>, readsInPlace: boolean, o: StoredOriginal,
+): boolean {
+  return readsInPlace && plainStored(info.colorLayout, o) && (info.bytesPerSample === 1 || (info.bytesPerSample === 2 && o.scale === 1));
 }
 
 /** Bytes per frame each product takes when kept. */

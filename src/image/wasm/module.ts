@@ -23,6 +23,7 @@ import { reflect101 } from '../numeric.ts';
 import { referenceKernels, type Kernels } from '../kernels.ts';
 import { checkRect } from '../region.ts';
 import { checkSizes } from '../match.ts';
+import { checkRects8 } from '../stats.ts';
 import type { SamplePlane } from '../correlate-window.ts';
 import type { RowSplitter } from './row-helper.ts';
 
@@ -53,7 +54,7 @@ export interface KernelExports {
   firstPass(
     src: number, bps: number, w: number, h: number, thr: number,
     kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
-    fbuf: number, gbuf: number, g: number, half: number, lap: number, l8: number, stats: number,
+    fbuf: number, g: number, half: number, lap: number, l8: number, stats: number,
   ): number;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
@@ -123,16 +124,9 @@ export class WasmKernelInstance {
 
   /** `rectSums8` (stats.ts) with SIMD sums: the same exact integers. */
   rectSums8(img: { width: number; height: number; data: Uint8Array }, rects: Int32Array): Float64Array {
-    const { width: w, height: h, data } = img;
-    if (data.length !== w * h) throw new Error(`${data.length} samples for a ${w}x${h} plane`);
-    if (rects.length % 4 !== 0) throw new Error('rectSums8: rects must hold 4 numbers per rectangle');
+    checkRects8(img, rects);
+    const { width: w, data } = img;
     const n = rects.length / 4;
-    for (let k = 0; k < n; k++) {
-      const y0 = rects[4 * k], y1 = rects[4 * k + 1], x0 = rects[4 * k + 2], x1 = rects[4 * k + 3];
-      if (!(y0 >= 0 && x0 >= 0 && y1 <= h && x1 <= w && y1 > y0 && x1 > x0)) {
-        throw new Error(`region [${y0},${y1})x[${x0},${x1}) is empty or outside the ${w}x${h} image`);
-      }
-    }
     this.reset();
     const src = this.alloc(data.length);
     const rp = this.alloc(rects.length * 4);
@@ -308,30 +302,7 @@ export class WasmKernelInstance {
     const src = this.alloc(n * 4);
     const dst = this.alloc(n * 4);
     const s = this.blurSetup(w, h, C, k);
-    const out = this.f32(src, n);
-    const data = img.data;
-    const srcRow = img.width * C;
-    if (step === 1) {
-      for (let y = 0; y < h; y++) {
-        const b = (y0 + y) * srcRow + x0 * C;
-        out.set(data.subarray(b, b + w * C), y * w * C);
-      }
-    } else if (C === 1) {
-      let o = 0;
-      for (let y = y0; y < y1; y += step) {
-        const rb = y * srcRow;
-        for (let x = x0; x < x1; x += step) out[o++] = data[rb + x];
-      }
-    } else {
-      let o = 0;
-      for (let y = y0; y < y1; y += step) {
-        const rb = y * srcRow;
-        for (let x = x0; x < x1; x += step) {
-          const b = rb + x * C;
-          for (let c = 0; c < C; c++) out[o++] = data[b + c];
-        }
-      }
-    }
+    gatherWindow(img.data, img.width, C, y0, y1, x0, x1, step, this.f32(src, n));
     this.runBlur(src, dst, w, h, C, s);
     return createImage(w, h, C, this.copyF32(dst, n));
   }
@@ -431,38 +402,16 @@ export class WasmKernelInstance {
     if (data instanceof Uint16Array) {
       // 16-bit frame: copy the window's rows (every step-th, x0…x1) as they are (memcpy), then widen
       // (and decimate) in wasm.
-      const rows = new Uint16Array(this.exports.memory.buffer, raw, Hw * L);
-      if (L >= 128) {
-        for (let r = 0, y = y0; r < Hw; r++, y += step) rows.set(data.subarray(y * W + x0, y * W + x1), r * L);
-      } else {
-        copyRows16(rows, data, W, y0, x0, Hw, L, step); // short rows: a loop beats a subarray per row
-      }
+      copyRows16(new Uint16Array(this.exports.memory.buffer, raw, Hw * L), data, W, y0, x0, Hw, L, step);
       if (step === 1) this.exports.widenToF32!(raw, win, nI, 2, 1);
       else this.exports.gatherU16(raw, L, Hw, Ww, step, win);
     } else {
-      this.gatherFloat(data, W, y0, y1, x0, x1, step, this.f32(win, nI));
+      gatherWindow(data, W, 1, y0, y1, x0, x1, step, this.f32(win, nI));
     }
     if (blur) this.runBlur(win, I, Ww, Hw, 1, blur);
     this.f32(T, nT).set(template.data);
     this.nccMapPtr(I, Ww, Hw, T, Wt, Ht, out, ii);
     return createImage(Wo, Ho, 1, this.copyF32(out, Wo * Ho));
-  }
-
-  private gatherFloat(data: Float32Array, W: number, y0: number, y1: number, x0: number, x1: number, step: number, wv: Float32Array): void {
-    const Ww = Math.ceil((x1 - x0) / step);
-    const Hw = Math.ceil((y1 - y0) / step);
-    if (step === 1) {
-      for (let y = 0; y < Hw; y++) {
-        const b = (y0 + y) * W + x0;
-        wv.set(data.subarray(b, b + Ww), y * Ww);
-      }
-    } else {
-      let o = 0;
-      for (let y = y0; y < y1; y += step) {
-        const rb = y * W;
-        for (let x = x0; x < x1; x += step) wv[o++] = data[rb + x];
-      }
-    }
   }
 
   // ---- Stack accumulation (src/nodes/lib/stack-sample.ts) -----------------------------------
@@ -677,8 +626,40 @@ export interface BlurSetup {
   rowp: number;
 }
 
+/** out = data[y0:y1:step, x0:x1:step] (W pixels of C channels per row), row-major. */
+function gatherWindow(
+  data: Float32Array, W: number, C: number, y0: number, y1: number, x0: number, x1: number, step: number, out: Float32Array,
+): void {
+  const srcRow = W * C;
+  const w = Math.ceil((x1 - x0) / step);
+  if (step === 1) {
+    for (let y = y0, o = 0; y < y1; y++, o += w * C) {
+      const b = y * srcRow + x0 * C;
+      out.set(data.subarray(b, b + w * C), o);
+    }
+    return;
+  }
+  let o = 0;
+  for (let y = y0; y < y1; y += step) {
+    const rb = y * srcRow;
+    if (C === 1) {
+      for (let x = x0; x < x1; x += step) out[o++] = data[rb + x];
+    } else {
+      for (let x = x0; x < x1; x += step) {
+        const b = rb + x * C;
+        for (let c = 0; c < C; c++) out[o++] = data[b + c];
+      }
+    }
+  }
+}
+
 /** rows[r·L + i] = data[(y0 + r·step)·W + x0 + i] for r < n, i < L. */
 function copyRows16(rows: Uint16Array, data: Uint16Array, W: number, y0: number, x0: number, n: number, L: number, step: number): void {
+  if (L >= 128) {
+    for (let r = 0, y = y0; r < n; r++, y += step) rows.set(data.subarray(y * W + x0, y * W + x0 + L), r * L);
+    return;
+  }
+  // short rows: a loop beats a subarray per row
   for (let r = 0, y = y0; r < n; r++, y += step) {
     const s = y * W + x0;
     const o = r * L;
@@ -839,7 +820,6 @@ export function planFirstPass(
   const lay = new Layout(align(heapBase, 64));
   const src = lay.alloc(P * bps);
   const fbuf = lay.alloc(w * 4); // one output row (the fused pass keeps no float frame)
-  const gbuf = fbuf; // unused by the fused pass
   const gp = lay.alloc(P * 2);
   const half = lay.alloc(P2 * 4);
   const lap = lay.alloc(P2 * 4);
@@ -854,7 +834,7 @@ export function planFirstPass(
     bytes: lay.end,
     tables: t.tables,
     inputOffset: src,
-    args: [src, bps, w, h, thr, t.kp, t.r, t.xsrc, t.ytab, t.ring, t.pad, t.rowp, fbuf, gbuf, gp, half, lap, l8, stats],
+    args: [src, bps, w, h, thr, t.kp, t.r, t.xsrc, t.ytab, t.ring, t.pad, t.rowp, fbuf, gp, half, lap, l8, stats],
     g: { offset: gp, length: P },
     l: { offset: l8, length: P2 },
     stats: { offset: stats, length: 2 },

@@ -95,7 +95,7 @@ let rowHelper: NccRowHelper | null = null;
 
 /**
  * Whether big correlations use a second thread: on machines with at least two cores, unless
- * LUCKYGRAPH_ROW_HELPER=0. (The thread idles in a timed wait between calls.)
+ * LUCKYGRAPH_ROW_HELPER=0. (Between calls the thread idles in its event loop.)
  */
 export function rowHelperWanted(): boolean {
   return process.env.LUCKYGRAPH_ROW_HELPER !== '0' && availableParallelism() >= 2;

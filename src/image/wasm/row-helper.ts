@@ -67,8 +67,4 @@ export class NccRowHelper implements RowSplitter {
       throw new Error('correlation helper thread failed');
     }
   }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
 }
