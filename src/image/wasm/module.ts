@@ -221,8 +221,11 @@ export class WasmKernelInstance {
 
   // ---- kernels ------------------------------------------------------------------------------
 
-  /** Separable symmetric convolution (same contract as `convolveSymmetricSeparable`, kx = ky). */
-  convolveSymmetric(img: Image, k: Float64Array): Image {
+  /**
+   * Separable symmetric convolution (same contract as `convolveSymmetricSeparable`, kx = ky; `f32`:
+   * as `convolveSymmetricSeparableF32`).
+   */
+  convolveSymmetric(img: Image, k: Float64Array, f32 = false): Image {
     const { width: w, height: h, channels: C } = img;
     const n = w * h * C;
     this.reset();
@@ -230,7 +233,7 @@ export class WasmKernelInstance {
     const dst = this.alloc(n * 4);
     const s = this.blurSetup(w, h, C, k);
     this.f32(src, n).set(img.data);
-    this.runBlur(src, dst, w, h, C, s);
+    this.runBlur(src, dst, w, h, C, s, f32);
     return createImage(w, h, C, this.copyF32(dst, n));
   }
 
@@ -261,15 +264,7 @@ export class WasmKernelInstance {
 
   /** The first-pass blur in float32 arithmetic, bit-identical to `gaussianBlurF32` (blur.ts). */
   gaussianBlurF32(img: Image, ksize: number): Image {
-    const { width: w, height: h, channels: C } = img;
-    const n = w * h * C;
-    this.reset();
-    const src = this.alloc(n * 4);
-    const dst = this.alloc(n * 4);
-    const s = this.blurSetup(w, h, C, gaussianKernel(ksize));
-    this.f32(src, n).set(img.data);
-    this.runBlur(src, dst, w, h, C, s, true);
-    return createImage(w, h, C, this.copyF32(dst, n));
+    return this.convolveSymmetric(img, gaussianKernel(ksize), true);
   }
 
   gaussianBlur(img: Image, ksize: number): Image {
