@@ -21,4 +21,18 @@ describe('numeric helpers', () => {
       0, 2, 2, 4, -0, -2, -2, -4, 2, 3, -3,
     ]);
   });
+  it('roundHalfEven agrees with Math.round plus a tie fix on random, huge and special values', () => {
+    const slow = (x: number) => {
+      const r = Math.round(x);
+      return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    };
+    const xs = [-0.3, 0.3, -0, 0, 65534.5, 65535.5, 2 ** 51 - 0.5, -(2 ** 51) + 0.5, 2 ** 51 + 1, 2 ** 53, 1e300, -1e300, NaN, Infinity, -Infinity];
+    let seed = 7;
+    for (let i = 0; i < 20000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const u = seed / 2147483648;
+      xs.push((u - 0.5) * 200000, Math.round((u - 0.5) * 2000) + 0.5, Math.fround((u - 0.5) * 131072));
+    }
+    for (const x of xs) expect(Object.is(roundHalfEven(x), slow(x)), `x = ${x}`).toBe(true);
+  });
 });
