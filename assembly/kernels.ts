@@ -979,3 +979,151 @@ export function rectSums8(src: usize, w: i32, rects: usize, n: i32, out: usize):
     store<f64>(out + (<usize>(2 * r + 1) << 3), <f64>q);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// mlcFrame: the two-phase multilevel correlation (src/nodes/lib/mlc.ts `mlc`) of n alignment points
+// in one frame, in one call (the Shift node). Each phase is the same sequence of kernels as
+// correlateWindow (gather, blurSep for phase 1, nccPrepare + nccRows), followed by the phase-1
+// weights (f32 products), the first maximum, the rim tests and the §10.3 paraboloid (float64, the
+// reference's operations in its order), so every result is bit-identical with mlc() on the wasm
+// correlateWindow.
+//
+// aps    : i32[13 · A] per AP: y0, y1, x0, x1 (box, reference coordinates), T1, Wt1, Ht1 (refHalf),
+//          T2, Wt2, Ht2 (refFull), kp, xsrc, ytab (the phase-1 window's blur tables)
+// params : i32[8] s1, e (= 2·s1), n1 (= 2·s1 + 1), weights (f32[n1²] or 0), subpixel (0/1), r (blur radius)
+// G      : u16 rows gy0 … of a W-wide, H-high frame (the rows the windows need)
+// jobs   : i32[n] AP indices; the boxes move by (dy, dx) (the frame's rounded global offset)
+// out    : f64[5 · n] status (0 ok, 1 rim1, 2 bounds1, 3 rim2, 4 bounds2), sh1y, sh1x, sh2y, sh2x
+// scratch: i32[8] pointers: win, I, ii, map, ring, pad, rowp (sized for the largest window)
+export function mlcFrame(
+  aps: usize, params: usize, G: usize, gy0: i32, W: i32, H: i32,
+  jobs: usize, n: i32, dy: i32, dx: i32, out: usize, scratch: usize,
+): void {
+  const s1 = load<i32>(params);
+  const e = load<i32>(params, 4);
+  const n1 = load<i32>(params, 8);
+  const wts = <usize>load<i32>(params, 12);
+  const subpixel = load<i32>(params, 16);
+  const br = load<i32>(params, 20);
+  const win = <usize>load<i32>(scratch);
+  const I = <usize>load<i32>(scratch, 4);
+  const ii = <usize>load<i32>(scratch, 8);
+  const map = <usize>load<i32>(scratch, 12);
+  const ring = <usize>load<i32>(scratch, 16);
+  const pad = <usize>load<i32>(scratch, 20);
+  const rowp = <usize>load<i32>(scratch, 24);
+  const R2: i32 = 4; // MLC_PHASE2_RADIUS
+  for (let j = 0; j < n; j++) {
+    const rec = aps + (<usize>(13 * load<i32>(jobs + (<usize>j << 2))) << 2);
+    const y0 = load<i32>(rec) + dy;
+    const y1 = load<i32>(rec, 4) + dy;
+    const x0 = load<i32>(rec, 8) + dx;
+    const x1 = load<i32>(rec, 12) + dx;
+    const o = out + (<usize>(5 * j) << 3);
+    store<f64>(o, 0); store<f64>(o, 0, 8); store<f64>(o, 0, 16); store<f64>(o, 0, 24); store<f64>(o, 0, 32);
+    if (s1 <= 0) { store<f64>(o, 1); continue; }
+    // ---- phase 1: G[y0−e : y1+e : 2, x0−e : x1+e : 2], blurred, vs refHalf ----
+    if (y0 - e < 0 || x0 - e < 0 || y1 + e > H || x1 + e > W) { store<f64>(o, 2); continue; }
+    const Ww = (x1 - x0 + 2 * e + 1) >> 1;
+    const Hw = (y1 - y0 + 2 * e + 1) >> 1;
+    let p = win;
+    for (let r = 0; r < Hw; r++) {
+      const rb = G + (<usize>((y0 - e + 2 * r - gy0) * W + x0 - e) << 1);
+      for (let c = 0; c < Ww; c++) {
+        store<f32>(p, <f32>load<u16>(rb + (<usize>c << 2)));
+        p += 4;
+      }
+    }
+    const kp = <usize>load<i32>(rec, 40);
+    blurSep(win, I, Ww, Hw, 1, kp, br, kp, br, <usize>load<i32>(rec, 44), <usize>load<i32>(rec, 48), ring, pad, rowp);
+    const T1 = <usize>load<i32>(rec, 16);
+    const Wt1 = load<i32>(rec, 20);
+    const Ht1 = load<i32>(rec, 24);
+    const tt1 = nccPrepare(I, Ww, Hw, T1, Wt1, Ht1, ii);
+    nccRows(I, Ww, Hw, T1, Wt1, Ht1, map, ii, tt1, 0, Hw - Ht1 + 1);
+    const m1 = firstMax(map, n1 * n1, wts);
+    const sh1y = 2 * (s1 - m1 / n1);
+    const sh1x = 2 * (s1 - m1 % n1);
+    if (abs(sh1y) == e || abs(sh1x) == e) { store<f64>(o, 1); continue; }
+    store<f64>(o, <f64>sh1y, 8);
+    store<f64>(o, <f64>sh1x, 16);
+    // ---- phase 2: full resolution, ±4 around the phase-1 result, vs refFull ----
+    const wy0 = y0 - sh1y - R2;
+    const wy1 = y1 - sh1y + R2;
+    const wx0 = x0 - sh1x - R2;
+    const wx1 = x1 - sh1x + R2;
+    if (wy0 < 0 || wx0 < 0 || wy1 > H || wx1 > W) { store<f64>(o, 4); continue; }
+    const Ww2 = wx1 - wx0;
+    const Hw2 = wy1 - wy0;
+    p = win;
+    for (let r = 0; r < Hw2; r++) {
+      const rb = G + (<usize>((wy0 + r - gy0) * W + wx0) << 1);
+      for (let c = 0; c < Ww2; c++) {
+        store<f32>(p, <f32>load<u16>(rb + (<usize>c << 1)));
+        p += 4;
+      }
+    }
+    const T2 = <usize>load<i32>(rec, 28);
+    const Wt2 = load<i32>(rec, 32);
+    const Ht2 = load<i32>(rec, 36);
+    const tt2 = nccPrepare(win, Ww2, Hw2, T2, Wt2, Ht2, ii);
+    const Wo2 = Ww2 - Wt2 + 1;
+    const Ho2 = Hw2 - Ht2 + 1;
+    nccRows(win, Ww2, Hw2, T2, Wt2, Ht2, map, ii, tt2, 0, Ho2);
+    const m2 = firstMax(map, Wo2 * Ho2, 0);
+    const m2y = m2 / Wo2;
+    const m2x = m2 % Wo2;
+    const s2y = R2 - m2y;
+    const s2x = R2 - m2x;
+    if (abs(s2y) == R2 || abs(s2x) == R2) { store<f64>(o, 3); continue; }
+    let sh2y = <f64>s2y;
+    let sh2x = <f64>s2x;
+    if (subpixel) {
+      // subpixelParaboloid (src/image/subpixel.ts) on the 3×3 block around the maximum
+      let a: f64 = 0, b: f64 = 0, c: f64 = 0, d: f64 = 0, q: f64 = 0;
+      for (let yy = -1; yy <= 1; yy++) {
+        for (let xx = -1; xx <= 1; xx++) {
+          const f = <f64>load<f32>(map + (<usize>((m2y + yy) * Wo2 + m2x + xx) << 2));
+          a += f * <f64>(3 * xx * xx - 2);
+          b += f * <f64>(3 * yy * yy - 2);
+          c += f * <f64>xx * <f64>yy;
+          d += f * <f64>xx;
+          q += f * <f64>yy;
+        }
+      }
+      a /= 6; b /= 6; c /= 4; d /= 6; q /= 6;
+      const det = c * c - 4 * a * b;
+      if (Math.abs(det) > 1e-10) {
+        const cy = (2 * a * q - c * d) / det;
+        let cx: f64 = NaN;
+        let have = true;
+        if (Math.abs(a) > 1e-10) cx = -(c * cy + d) / (2 * a);
+        else if (Math.abs(c) > 1e-10) cx = -(2 * b * cy + q) / c;
+        else have = false;
+        if (have && isFinite(cy) && isFinite(cx) && Math.abs(cy) <= 1 && Math.abs(cx) <= 1) {
+          sh2y -= cy;
+          sh2x -= cx;
+        }
+      }
+    }
+    store<f64>(o, sh2y, 24);
+    store<f64>(o, sh2x, 32);
+  }
+}
+
+// Index of the first maximum of m[0 … len) (times the f32 weights w when w ≠ 0), NaNs skipped, as
+// argmax (src/image/match.ts); 0 when every value is NaN.
+// @ts-ignore: decorator
+@inline function firstMax(m: usize, len: i32, w: usize): i32 {
+  let best: f32 = -Infinity;
+  let bi = -1;
+  for (let i = 0; i < len; i++) {
+    let v = load<f32>(m + (<usize>i << 2));
+    if (w) v = v * load<f32>(w + (<usize>i << 2));
+    if (v > best || (bi < 0 && v == v)) {
+      best = v;
+      bi = i;
+    }
+  }
+  return bi < 0 ? 0 : bi;
+}

@@ -20,7 +20,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, LocalShifts, Selection } from './data.js';
 import { checkAbort, checkConsistency, integerOffsets, monoImage, pairsByFrame, roundHalfEven } from './lib/ap-common.js';
-import { mlc, mlcReferences, penaltyWeights, phase1Radius } from './lib/mlc.js';
+import { mlcFrames, mlcReferences, penaltyWeights, phase1Radius } from './lib/mlc.js';
 
 export interface ShiftParams extends Record<string, number | boolean | string | number[]> {
   searchWidth: number;
@@ -89,25 +89,28 @@ export const shiftNode: NodeDefinition<ShiftParams> = {
 
     const refs = grid.points.map((ap) => mlcReferences(ref, ap.box));
     const weights = penaltyWeights(phase1Radius(S));
+    const frameMlc = mlcFrames(
+      { refs, boxes: grid.points.map((ap) => ap.box), s1: phase1Radius(S), weights, gw: frames.noise, subpixel: p.subpixel }, S,
+    );
     const { dy, dx } = integerOffsets(al);
     const used = pairsByFrame(sel, K);
     const needed: number[] = [];
     for (let i = 0; i < used.length; i++) if (used[i].length) needed.push(i);
-    const gw = frames.noise;
     for (let n = 0; n < needed.length; n++) {
       checkAbort(ctx.signal);
       const i = needed[n];
       const G = await frames.blurredSamplesView(i);
-      for (const q of used[i]) {
-        const a = Math.floor(q / K);
-        const b = grid.points[a].box;
-        const box = { y0: b.y0 + dy[i], y1: b.y1 + dy[i], x0: b.x0 + dx[i], x1: b.x1 + dx[i] };
-        const r = mlc(refs[a].refFull, refs[a].refHalf, G, box, S, gw, { weights, subpixel: p.subpixel });
-        const ly = r.sh1[0] + r.sh2[0];
-        const lx = r.sh1[1] + r.sh2[1];
+      const qs = used[i];
+      const jobs = new Int32Array(qs.length);
+      for (let j = 0; j < qs.length; j++) jobs[j] = Math.floor(qs[j] / K);
+      const r = frameMlc.run(G, jobs, dy[i], dx[i]);
+      for (let j = 0; j < qs.length; j++) {
+        const q = qs[j];
+        const ly = r[5 * j + 1] + r[5 * j + 3];
+        const lx = r[5 * j + 2] + r[5 * j + 4];
         dyOut[q] = ly;
         dxOut[q] = lx;
-        if (r.ok1 && r.ok2) {
+        if (r[5 * j] === 0) {
           ok[q] = 1;
           const bin = roundHalfEven(Math.hypot(ly, lx));
           while (histogram.length <= bin) histogram.push(0);

@@ -60,6 +60,11 @@ export interface KernelExports {
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
   /** Σv, Σv² of 8-bit samples over rectangles (see assembly/kernels.ts; optional: older builds lack it). */
   rectSums8?(src: number, w: number, rects: number, n: number, out: number): void;
+  /** Two-phase MLC of many boxes of one frame (see assembly/kernels.ts; optional: older builds lack it). */
+  mlcFrame?(
+    aps: number, params: number, G: number, gy0: number, W: number, H: number,
+    jobs: number, n: number, dy: number, dx: number, out: number, scratch: number,
+  ): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
@@ -178,6 +183,27 @@ export class WasmKernelInstance {
   /** Starts a new call: frees everything allocated by the previous one. */
   reset(): void {
     this.top = this.base;
+    this.epoch++;
+  }
+
+  /** Counts `reset` calls: memory laid out under a `mark` is intact while the epoch is unchanged. */
+  private epoch = 0;
+
+  /** The allocation state now, to return to with `resetTo` (keeping what was allocated before it). */
+  mark(): { readonly top: number; readonly epoch: number } {
+    return { top: this.top, epoch: this.epoch };
+  }
+
+  /** Frees what was allocated after `m`; false (nothing done) when a `reset` has happened since. */
+  resetTo(m: { readonly top: number; readonly epoch: number }): boolean {
+    if (m.epoch !== this.epoch) return false;
+    this.top = m.top;
+    return true;
+  }
+
+  /** The helper thread attached with `attachRowSplitter`, when it is ready. */
+  get readySplitter(): RowSplitter | null {
+    return this.splitter?.ready ? this.splitter : null;
   }
 
   /** Reserves `bytes` (16-byte aligned, plus 16 bytes of slack) and returns the byte offset. */
@@ -770,7 +796,7 @@ export interface FirstPassPlan extends CallPlan {
 }
 
 /** Blur tables as bytes, allocated in `lay` (same content as `WasmKernelInstance.blurSetup`). */
-function blurTables(lay: Layout, w: number, h: number, C: number, k: Float64Array) {
+export function blurTables(lay: Layout, w: number, h: number, C: number, k: Float64Array) {
   const r = (k.length - 1) >> 1;
   const rowLen = w * C;
   const kp = lay.alloc((r + 1) * 8);

@@ -31,6 +31,8 @@
  */
 import type { Image, Rect } from '../../image/image.js';
 import { getKernels, type SamplePlane } from '../../image/kernels.js';
+import { correlateWasmInstance, wasmKernelsEnabled } from '../../image/wasm/node.js';
+import { MLC_STATUS, WasmMemoryError, WasmMlcFrames, type MlcFrameSpec } from '../../image/wasm/mlc-frame.js';
 
 /** Phase-2 (full resolution) search radius, hard-coded in PSS. */
 export const MLC_PHASE2_RADIUS = 4;
@@ -198,4 +200,64 @@ export function mlc(
     }
   }
   return { sh1, ok1: true, sh2, ok2: true, sh2Int };
+}
+
+/** Per-frame MLC of many APs (the Shift node): `run` returns 5 floats per job (see `MlcFrames.run`). */
+export interface MlcFrames {
+  /**
+   * MLC of the APs `jobs` in frame `G` (16-bit blurred samples), boxes moved by (dy, dx): per job
+   * status (index into MLC_STATUS: 0 ok, 1 rim1, 2 bounds1, 3 rim2, 4 bounds2), sh1y, sh1x, sh2y, sh2x
+   * — exactly `mlc()`'s sh1 and sh2 (zeros where a phase failed).
+   */
+  run(G: SamplePlane, jobs: Int32Array, dy: number, dx: number): Float64Array;
+  /** 'wasm' (one call per frame, split with the helper thread when there is one) or 'per-AP' (mlc()). */
+  readonly kind: 'wasm' | 'per-AP';
+}
+
+export type { MlcFrameSpec };
+export { MLC_STATUS };
+
+/** `mlc()` AP by AP with the current kernels: the reference of MlcFrames (and the fallback). */
+function perApFrames(spec: MlcFrameSpec, searchWidth: number): MlcFrames {
+  return {
+    kind: 'per-AP',
+    run(G, jobs, dy, dx) {
+      const out = new Float64Array(jobs.length * 5);
+      for (let j = 0; j < jobs.length; j++) {
+        const a = jobs[j];
+        const b = spec.boxes[a];
+        const box = { y0: b.y0 + dy, y1: b.y1 + dy, x0: b.x0 + dx, x1: b.x1 + dx };
+        const r = mlc(spec.refs[a].refFull, spec.refs[a].refHalf, G, box, searchWidth, spec.gw, { weights: spec.weights, subpixel: spec.subpixel });
+        out.set([r.failure ? MLC_STATUS.indexOf(r.failure) : 0, r.sh1[0], r.sh1[1], r.sh2[0], r.sh2[1]], 5 * j);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * The MLC of a run's APs frame by frame: one WebAssembly call per frame when the WebAssembly kernels
+ * are in use (bit-identical with `mlc()` on them), else `mlc()` per AP. `perAp` forces the latter.
+ */
+export function mlcFrames(spec: MlcFrameSpec, searchWidth: number, opts: { perAp?: boolean } = {}): MlcFrames {
+  if (phase1Radius(searchWidth) !== spec.s1) throw new Error(`mlcFrames: s1 ${spec.s1} does not match search width ${searchWidth}`);
+  const slow = perApFrames(spec, searchWidth);
+  const inst = !opts.perAp && wasmKernelsEnabled() ? correlateWasmInstance() : null;
+  if (!inst?.exports.mlcFrame) return slow;
+  const fast = new WasmMlcFrames(inst, spec);
+  let useFast = true;
+  return {
+    kind: 'wasm',
+    run(G, jobs, dy, dx) {
+      if (useFast && G.data instanceof Uint16Array) {
+        try {
+          return fast.run(G as { width: number; height: number; data: Uint16Array }, jobs, dy, dx);
+        } catch (e) {
+          if (!(e instanceof WasmMemoryError)) throw e;
+          useFast = false; // memory cannot grow: the per-AP kernels fall back on their own
+        }
+      }
+      return slow.run(G, jobs, dy, dx);
+    },
+  };
 }
