@@ -1127,3 +1127,69 @@ export function mlcFrame(
   }
   return bi < 0 ? 0 : bi;
 }
+
+// ---------------------------------------------------------------------------------------------
+// stackWeights: the Stack node's Σω (src/nodes/lib/stack-weights.ts, reference rampWeightSum):
+//   ws[Y, X] = 1e−30, then for every patch  ws[Y, X] = f32(ws + K · min(wy[Y − y0], wx[X − x0]))
+// (float64 product and sum, rounded to float32 per patch: the reference's operations), then the
+// statistics of the result: counts[0] = #(ws < 1e−10) (holes), counts[1] = #(ws < lim), and
+// tiles[(Y / tile) · tilesX + X / tile] = 1 where some ws < lim.
+//   recs : i32[6 · n] y0, y1, x0, x1 (drizzled, half-open), wy (f32[y1 − y0]), wx (f32[x1 − x0])
+export function stackWeights(
+  ws: usize, wD: i32, hD: i32, recs: usize, n: i32, K: f64, lim: f64, tile: i32, tilesX: i32, tiles: usize, counts: usize,
+): void {
+  const N = wD * hD;
+  const init: f32 = 1e-30;
+  for (let p = 0; p < N; p++) store<f32>(ws + (<usize>p << 2), init);
+  const Kv = f64x2.splat(K);
+  for (let r = 0; r < n; r++) {
+    const q = recs + (<usize>(6 * r) << 2);
+    const y0 = load<i32>(q);
+    const y1 = load<i32>(q, 4);
+    const x0 = load<i32>(q, 8);
+    const x1 = load<i32>(q, 12);
+    const wy = <usize>load<i32>(q, 16);
+    const wx = <usize>load<i32>(q, 20);
+    const cols = x1 - x0;
+    for (let Y = y0; Y < y1; Y++) {
+      const a = load<f32>(wy + (<usize>(Y - y0) << 2));
+      const av = f32x4.splat(a);
+      const row = ws + (<usize>(Y * wD + x0) << 2);
+      let u = 0;
+      for (; u + 4 <= cols; u += 4) {
+        const p = row + (<usize>u << 2);
+        const b = v128.load(wx + (<usize>u << 2));
+        // min(a, b) as the reference's (a < b ? a : b): b unless a < b
+        const mn = v128.bitselect(av, b, f32x4.lt(av, b));
+        const s = v128.load(p);
+        const lo = f64x2.add(f64x2.promote_low_f32x4(s), f64x2.mul(Kv, f64x2.promote_low_f32x4(mn)));
+        const hi = f64x2.add(
+          f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 2, 3)),
+          f64x2.mul(Kv, f64x2.promote_low_f32x4(v128.shuffle<f32>(mn, mn, 2, 3, 2, 3))),
+        );
+        v128.store(p, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      }
+      for (; u < cols; u++) {
+        const p = row + (<usize>u << 2);
+        const b = load<f32>(wx + (<usize>u << 2));
+        store<f32>(p, <f32>(<f64>load<f32>(p) + K * <f64>(a < b ? a : b)));
+      }
+    }
+  }
+  let holes = 0;
+  let below = 0;
+  for (let Y = 0; Y < hD; Y++) {
+    const row = ws + (<usize>(Y * wD) << 2);
+    const trow = tiles + <usize>((Y / tile) * tilesX);
+    for (let X = 0; X < wD; X++) {
+      const v = <f64>load<f32>(row + (<usize>X << 2));
+      if (v < lim) {
+        below++;
+        store<u8>(trow + <usize>(X / tile), 1);
+      }
+      if (v < 1e-10) holes++;
+    }
+  }
+  store<i32>(counts, holes);
+  store<i32>(counts, below, 4);
+}

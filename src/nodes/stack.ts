@@ -30,6 +30,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, LocalShifts, Ranking, Selection, StackParts } from './data.js';
 import { checkAbort, checkConsistency, usableFrameCount } from './lib/ap-common.js';
+import { backgroundRuns, rampWeightSum, type WeightedPatch } from './lib/stack-weights.js';
 import { accumulatePatch, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type StoredFrame, axisTaps, rampWeights, type AxisTaps, type SampleMode } from './lib/stack-sample.js';
 
 export interface StackParams extends Record<string, number | boolean | string | number[]> {
@@ -61,49 +62,6 @@ function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/** Rows of the undrizzled image with the x-runs where the background is needed. */
-function backgroundRuns(weightSum: Float32Array, h: number, w: number, D: number, K: number): { y: number; x0: number; x1: number }[] {
-  const wD = w * D;
-  const hD = h * D;
-  const lim = BLEND_THRESHOLD * K;
-  let need = 0;
-  for (let p = 0; p < weightSum.length; p++) if (weightSum[p] < lim) need++;
-  const mask = new Uint8Array(h * w);
-  if (need / (hD * wD) >= BACKGROUND_FRACTION) {
-    mask.fill(1);
-  } else {
-    for (let ty0 = 0; ty0 < h; ty0 += TILE) {
-      const ty1 = Math.min(ty0 + TILE, h);
-      for (let tx0 = 0; tx0 < w; tx0 += TILE) {
-        const tx1 = Math.min(tx0 + TILE, w);
-        let hit = false;
-        for (let Y = ty0 * D; Y < ty1 * D && !hit; Y++) {
-          const rb = Y * wD;
-          for (let X = tx0 * D; X < tx1 * D; X++) if (weightSum[rb + X] < lim) { hit = true; break; }
-        }
-        if (!hit) continue;
-        const y0 = Math.max(0, ty0 - TILE_MARGIN);
-        const y1 = Math.min(h, ty1 + TILE_MARGIN);
-        const x0 = Math.max(0, tx0 - TILE_MARGIN);
-        const x1 = Math.min(w, tx1 + TILE_MARGIN);
-        for (let y = y0; y < y1; y++) mask.fill(1, y * w + x0, y * w + x1);
-      }
-    }
-  }
-  const runs: { y: number; x0: number; x1: number }[] = [];
-  for (let y = 0; y < h; y++) {
-    let x = 0;
-    while (x < w) {
-      while (x < w && !mask[y * w + x]) x++;
-      if (x >= w) break;
-      const s = x;
-      while (x < w && mask[y * w + x]) x++;
-      runs.push({ y, x0: s, x1: x });
-    }
-  }
-  return runs;
 }
 
 export const stackNode: NodeDefinition<StackParams> = {
@@ -176,26 +134,19 @@ export const stackNode: NodeDefinition<StackParams> = {
     const W = frames.width;
 
     // Weights (§12.1) and Σω.
-    const weightSum = new Float32Array(hD * wD).fill(1e-30);
     const ramps: { wy: Float32Array; wx: Float32Array }[] = [];
+    const patches: WeightedPatch[] = [];
     for (const ap of grid.points) {
       const y0 = ap.patch.y0 * D, y1 = ap.patch.y1 * D, x0 = ap.patch.x0 * D, x1 = ap.patch.x1 * D;
       const wy = rampWeights(y0, y1, ap.y * D, hD);
       const wx = rampWeights(x0, x1, ap.x * D, wD);
       ramps.push({ wy, wx });
-      for (let Y = y0; Y < y1; Y++) {
-        const rb = Y * wD;
-        const a = wy[Y - y0];
-        for (let X = x0; X < x1; X++) {
-          const b = wx[X - x0];
-          weightSum[rb + X] += K * (a < b ? a : b);
-        }
-      }
+      patches.push({ y0, y1, x0, x1, wy, wx });
     }
+    const sums = rampWeightSum(patches, hD, wD, K, BLEND_THRESHOLD * K, TILE * D);
+    const { weightSum, holes } = sums;
 
     // Holes → background (§12.2).
-    let holes = 0;
-    for (let q = 0; q < weightSum.length; q++) if (weightSum[q] < 1e-10) holes++;
     const failed = new Set(al.failed);
     let bgFrames = new Set<number>();
     let runs: { y: number; x0: number; x1: number }[] = [];
@@ -206,7 +157,7 @@ export const stackNode: NodeDefinition<StackParams> = {
         if (!failed.has(i)) list.push(i);
       }
       bgFrames = new Set(list);
-      runs = backgroundRuns(weightSum, h, w, D, K);
+      runs = backgroundRuns(sums, h, w, TILE, TILE_MARGIN, sums.below / (hD * wD) >= BACKGROUND_FRACTION);
     }
 
     // Frames to read: used by some AP pair (j < K) or background frames.
@@ -276,8 +227,9 @@ export const stackNode: NodeDefinition<StackParams> = {
 
     let background: Image | null = null;
     if (bg) {
+      // Only the runs hold sums (elsewhere 0 · inv = 0).
       const inv = bgCount > 0 ? 1 / bgCount : 0;
-      for (let q = 0; q < bg.length; q++) bg[q] *= inv;
+      for (const r of runs) for (let q = (r.y * w + r.x0) * C, end = (r.y * w + r.x1) * C; q < end; q++) bg[q] *= inv;
       background = { width: w, height: h, channels: C, data: bg };
     }
     const parts: StackParts = {

@@ -65,6 +65,11 @@ export interface KernelExports {
     aps: number, params: number, G: number, gy0: number, W: number, H: number,
     jobs: number, n: number, dy: number, dx: number, out: number, scratch: number,
   ): void;
+  /** The Stack node's Σω and its statistics (see assembly/kernels.ts; optional: older builds lack it). */
+  stackWeights?(
+    ws: number, wD: number, hD: number, recs: number, n: number, K: number, lim: number,
+    tile: number, tilesX: number, tiles: number, counts: number,
+  ): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
