@@ -24,7 +24,8 @@ export function cliBundleInputs(root) {
   return {
     bundle: `${r}/dist/cli/main.mjs`,
     srcDir: `${r}/src`,
-    extraFiles: [`${r}/tsconfig.json`, `${r}/package.json`, `${r}/scripts/build-cli.mjs`],
+    // package-lock.json: the bundle includes a few packages (scripts/build-cli.mjs BUNDLED_PACKAGES)
+    extraFiles: [`${r}/tsconfig.json`, `${r}/package.json`, `${r}/package-lock.json`, `${r}/scripts/build-cli.mjs`],
   };
 }
 

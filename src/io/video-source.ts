@@ -19,10 +19,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FrameSource, FrameSourceInfo, RawFrame } from './frame-source.js';
 import { InputError, lentBytes } from './frame-source.js';
-import { requireFfmpeg } from './ffmpeg-locate.js';
+import { findFfmpeg, requireFfmpeg } from './ffmpeg-locate.js';
 
 interface Probe {
   width: number;
@@ -134,21 +134,90 @@ function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
  */
 const probeCache = new Map<string, { p: Probe; colour: boolean }>();
 
+/** What opening a video finds out (and the decode it may have started). */
+interface OpenedVideo {
+  p: Probe;
+  colour: boolean;
+  /** The spool decode started during the probes (prefetch), when its guess (8-bit mono) was right. */
+  early: Promise<SpoolWriter> | null;
+}
+
+/** The cache key of a file: its absolute path, size and mtime, and the ffmpeg binary. */
+function fileKey(path: string, ffmpeg: string): string {
+  let size = 0;
+  let mtime = 0;
+  try { const st = statSync(path); size = st.size; mtime = st.mtimeMs; } catch { throw new InputError(path, 'file not found'); }
+  if (size === 0) throw new InputError(path, 'empty file');
+  return `${resolve(path)}\0${size}\0${mtime}\0${ffmpeg}`;
+}
+
+/**
+ * Opens started before the program finished loading (`prelaunchVideo`), by file key. Kept on
+ * globalThis because bin/luckygraph.js loads this module from a small bundle of its own
+ * (dist/cli/video-prelaunch.mjs) before the CLI bundle, which has its own copy of the module.
+ */
+const PRELAUNCHED = Symbol.for('luckygraph.video.prelaunched');
+function prelaunched(): Map<string, Promise<OpenedVideo>> {
+  const g = globalThis as { [PRELAUNCHED]?: Map<string, Promise<OpenedVideo>> };
+  return (g[PRELAUNCHED] ??= new Map());
+}
+
+/**
+ * Starts opening a video now — the probes and the spool decode (guessing 8-bit mono) — so that it
+ * runs while the rest of the program loads: `luckygraph run … --input video.avi` calls this first
+ * thing (bin/luckygraph.js). The next `openVideo` of the same file adopts it. Never throws: an
+ * unreadable file is reported by that `openVideo`, and an open nobody adopts is cleaned up at exit
+ * (the spool decoder killed, its folder removed).
+ */
+export function prelaunchVideo(path: string): void {
+  if (!isVideoPath(path)) return;
+  try {
+    const loc = findFfmpeg();
+    if (!loc) return;
+    const key = fileKey(path, loc.path);
+    if (prelaunched().has(key)) return;
+    const job = probeVideo(path, loc.path, true);
+    job.catch(() => { /* openVideo opens again and reports the error */ });
+    prelaunched().set(key, job);
+  } catch {
+    /* openVideo reports it */
+  }
+}
+
 /**
  * Opens a video. `prefetch`: frames will be read soon — the decode into the spool starts at once,
  * while the probes run, guessing 8-bit mono (the common case for lunar and solar captures); a wrong
  * guess (colour or more than 8 bits) is discarded and the right decode starts at the first read.
  */
 export async function openVideo(path: string, options: { prefetch?: boolean } = {}): Promise<FrameSource> {
-  let size = 0;
-  let mtime = 0;
-  try { const st = statSync(path); size = st.size; mtime = st.mtimeMs; } catch { throw new InputError(path, 'file not found'); }
-  if (size === 0) throw new InputError(path, 'empty file');
   const { path: ffmpeg } = requireFfmpeg(path);
-  const key = `${path}\0${size}\0${mtime}\0${ffmpeg}`;
+  const key = fileKey(path, ffmpeg);
+  const pre = prelaunched().get(key);
+  if (pre) {
+    prelaunched().delete(key);
+    try {
+      const o = await pre;
+      rememberProbe(key, o);
+      return videoSource(path, ffmpeg, o.p, o.colour, o.early);
+    } catch {
+      /* open again below: the error is reported from there */
+    }
+  }
   const known = probeCache.get(key);
   if (known) return videoSource(path, ffmpeg, known.p, known.colour);
-  const early = options.prefetch ? startSpoolWriter(path, ffmpeg, 'gray') : null;
+  const o = await probeVideo(path, ffmpeg, !!options.prefetch);
+  rememberProbe(key, o);
+  return videoSource(path, ffmpeg, o.p, o.colour, o.early);
+}
+
+function rememberProbe(key: string, o: OpenedVideo): void {
+  if (probeCache.size > 64) probeCache.clear();
+  probeCache.set(key, { p: o.p, colour: o.colour });
+}
+
+/** The probes (and, with `prefetch`, the speculative spool decode) of one video. */
+async function probeVideo(path: string, ffmpeg: string, prefetch: boolean): Promise<OpenedVideo> {
+  const early = prefetch ? startSpoolWriter(path, ffmpeg, 'gray') : null;
   early?.catch(() => { /* a failed guess: the first read starts its own decode */ });
   // The packet count and the first-frame decode run at the same time; the second is only used (and
   // only waited for) when the probe says the pixel format can hold colour.
@@ -170,11 +239,9 @@ export async function openVideo(path: string, options: { prefetch?: boolean } = 
     if (early) await discardWriter(early);
     throw e;
   }
-  if (probeCache.size > 64) probeCache.clear();
-  probeCache.set(key, { p, colour });
   const guessRight = !colour && !p.highDepth;
   if (early && !guessRight) await discardWriter(early);
-  return videoSource(path, ffmpeg, p, colour, guessRight ? early : null);
+  return { p, colour, early: guessRight ? early : null };
 }
 
 async function discardWriter(w: Promise<SpoolWriter>): Promise<void> {

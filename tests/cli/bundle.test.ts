@@ -44,17 +44,20 @@ afterAll(() => {
 });
 
 describe('CLI bundle', () => {
-  it('is ESM with a source map and keeps npm packages external', () => {
+  it('is ESM with a source map, holds yaml, immer and fast-png and keeps the other npm packages external', () => {
     const code = readFileSync(bundle, 'utf8');
     expect(existsSync(bundle + '.map')).toBe(true);
     expect(code).toMatch(/\/\/# sourceMappingURL=main\.mjs\.map\s*$/);
-    expect(code).toMatch(/^import .* from "yaml";$/m);
-    expect(code).not.toMatch(/node_modules/);
+    expect(code).not.toMatch(/^import .* from "(yaml|immer|fast-png)";$/m);
+    for (const p of ['yaml', 'immer', 'fast-png']) expect(code).toContain(`// node_modules/${p}/`);
+    const bundled = new Set([...code.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
+    for (const p of ['gpu.js', 'rete', 'react', 'geotiff', 'jpeg-js', 'sharp', '@ffmpeg-installer/ffmpeg']) expect(bundled.has(p), p).toBe(false);
   });
 
   it('resolves every import.meta.url to the original source file', () => {
     const code = readFileSync(bundle, 'utf8');
-    const all = code.match(/import\.meta\.url/g) ?? [];
+    // (the banner's createRequire(import.meta.url) is the bundle's own)
+    const all = code.replace(/^const require = __lgCreateRequire\(import\.meta\.url\);$/m, '').match(/import\.meta\.url/g) ?? [];
     const rewritten = [...code.matchAll(/new URL\("([^"]+)", import\.meta\.url\)/g)].map((m) => m[1]);
     expect(all.length).toBeGreaterThan(0);
     expect(rewritten).toHaveLength(all.length); // no bare import.meta.url is left

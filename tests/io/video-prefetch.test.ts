@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openVideo } from '../../src/io/video-source.ts';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { openVideo, prelaunchVideo } from '../../src/io/video-source.ts';
 import { sourceNode } from '../../src/nodes/source.ts';
 import { resolveParams } from '../../src/graph/params.ts';
 
@@ -68,6 +70,42 @@ describe.skipIf(!have)('video prefetch', () => {
     // without forRun nothing is kept and nothing decodes
     await sourceNode.frameGeometry!(p);
     await new Promise((r) => setTimeout(r, 50));
+    expect(spools()).toEqual([]);
+  });
+
+  it('prelaunch: decoding starts before the open, which adopts it (one spool, the same frames)', async () => {
+    prelaunchVideo(mono);
+    expect(await until(() => spooledBytes() > 1280 * 960)).toBe(true); // no open yet
+    const v = await openVideo(mono, { prefetch: true });
+    expect(spools()).toHaveLength(1);
+    const plain = await openVideo(mono);
+    for (const i of [0, 31, 44]) expect(bytes((await v.read(i)).data).equals(bytes((await plain.read(i)).data))).toBe(true);
+    await v.close();
+    await plain.close();
+    expect(spools()).toEqual([]);
+  });
+
+  it('prelaunch: an unreadable file is reported by the open, naming it; other inputs are left alone', async () => {
+    const bad = join(spoolBase, 'broken.avi');
+    writeFileSync(bad, Buffer.alloc(4096, 7));
+    prelaunchVideo(bad);
+    prelaunchVideo(join(spoolBase, 'missing.avi'));
+    prelaunchVideo(join(real, '../synthetic/moon-512/frames.ser')); // not a video: nothing starts
+    await expect(openVideo(bad)).rejects.toThrow(/broken\.avi.*unreadable video/);
+    await expect(openVideo(join(spoolBase, 'missing.avi'))).rejects.toThrow(/missing\.avi.*not found/);
+    expect(await until(() => spools().length === 0)).toBe(true);
+  });
+
+  it('prelaunch: an open nobody adopts is stopped and removed at exit', () => {
+    const code = `import { prelaunchVideo } from ${JSON.stringify(resolve(__dirname, '../../src/io/video-source.ts'))};
+      import { readdirSync } from 'node:fs';
+      prelaunchVideo(${JSON.stringify(mono)});
+      setTimeout(() => { console.log('spooling', readdirSync(${JSON.stringify(spoolBase)}).filter((d) => d.startsWith('luckygraph-video-')).length); process.exit(0); }, 150);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      env: { ...process.env, LUCKYGRAPH_SPOOL_DIR: spoolBase }, encoding: 'utf8', timeout: 20000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/spooling 1/);
     expect(spools()).toEqual([]);
   });
 });
