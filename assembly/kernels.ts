@@ -1193,3 +1193,94 @@ export function stackWeights(
   store<i32>(counts, holes);
   store<i32>(counts, below, 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// quantizeU16: dst[k] = v > 0 ? min(round_half_even(v), 65535) : 0 for v = src[k] (NaN → 0): what
+// storing into uint16 does (reference: quantizeU16 in src/image/pointwise.ts). f32x4.nearest rounds
+// ties to even; values ≥ 65535 round to ≥ 65535 and are clamped. dst may be src (in place).
+export function quantizeU16(src: usize, dst: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const top = f32x4.splat(65535);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const v = v128.load(src + (<usize>k << 2));
+    const r = f32x4.min(f32x4.nearest(v), top);
+    v128.store(dst + (<usize>k << 2), v128.bitselect(r, zero, f32x4.gt(v, zero)));
+  }
+  for (; k < n; k++) {
+    const v = load<f32>(src + (<usize>k << 2));
+    store<f32>(dst + (<usize>k << 2), v > 0 ? min<f32>(nearest<f32>(v), 65535) : 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// accumulateShiftedStored: acc[y, x] += shifted(y0 + y, x0 + x) for the w×h window, the frame given
+// as stored 8/16-bit samples (value = sample · scale): the Mean node's sub-pixel accumulation
+// (reference: accumulateShiftedWindow in src/image/resample.ts on the widened frame, two x taps per
+// column, one (weight 1) or two y taps per row). Same float64 sums and float32 roundings:
+//   row(r)[x] = f32(0 + xw0·F[r, xi0] + xw1·F[r, xi1]),  acc += f32(yw0·row(ra) + yw1·row(rb))  (or += row(ra))
+// xi : i32[2w] source columns, xw : f64[2w]; yi : i32[2h] source rows (yi1 = −1: one tap), yw : f64[2h]
+// rows : f32[3w] scratch (a cache of two filtered rows)
+export function accumulateShiftedStored(
+  src: usize, bytes: i32, scale: f64, W: i32, acc: usize, w: i32, h: i32,
+  xi: usize, xw: usize, yi: usize, yw: usize, rows: usize,
+): void {
+  let rowA = -1;
+  let rowB = -1;
+  const bufA = rows;
+  const bufB = rows + (<usize>w << 2);
+  for (let y = 0; y < h; y++) {
+    const r0 = load<i32>(yi + (<usize>(2 * y) << 2));
+    const r1 = load<i32>(yi + (<usize>(2 * y + 1) << 2));
+    // filtered rows r0 and r1 (reusing the previous row's)
+    let a: usize, b: usize = 0;
+    if (r0 == rowA) a = bufA;
+    else if (r0 == rowB) a = bufB;
+    else {
+      a = r1 >= 0 && r1 == rowA ? bufB : bufA; // do not overwrite the row r1 needs
+      filterStoredRow(src, bytes, scale, W, r0, xi, xw, w, a);
+      if (a == bufA) rowA = r0; else rowB = r0;
+    }
+    if (r1 >= 0) {
+      if (r1 == rowA) b = bufA;
+      else if (r1 == rowB) b = bufB;
+      else {
+        b = a == bufA ? bufB : bufA;
+        filterStoredRow(src, bytes, scale, W, r1, xi, xw, w, b);
+        if (b == bufA) rowA = r1; else rowB = r1;
+      }
+    }
+    const ob = acc + (<usize>(y * w) << 2);
+    if (r1 < 0) {
+      for (let x = 0; x < w; x++) {
+        const o = ob + (<usize>x << 2);
+        store<f32>(o, load<f32>(o) + load<f32>(a + (<usize>x << 2)));
+      }
+    } else {
+      const w0 = load<f64>(yw + (<usize>(2 * y) << 3));
+      const w1 = load<f64>(yw + (<usize>(2 * y + 1) << 3));
+      for (let x = 0; x < w; x++) {
+        const o = ob + (<usize>x << 2);
+        const s = <f32>(w0 * <f64>load<f32>(a + (<usize>x << 2)) + w1 * <f64>load<f32>(b + (<usize>x << 2)));
+        store<f32>(o, load<f32>(o) + s);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function filterStoredRow(src: usize, bytes: i32, scale: f64, W: i32, r: i32, xi: usize, xw: usize, w: i32, out: usize): void {
+  for (let x = 0; x < w; x++) {
+    const i0 = load<i32>(xi + (<usize>(2 * x) << 2));
+    const i1 = load<i32>(xi + (<usize>(2 * x + 1) << 2));
+    let v0: f64, v1: f64;
+    if (bytes == 1) {
+      v0 = <f64>load<u8>(src + <usize>(r * W + i0)) * scale;
+      v1 = <f64>load<u8>(src + <usize>(r * W + i1)) * scale;
+    } else {
+      v0 = <f64>load<u16>(src + (<usize>(r * W + i0) << 1)) * scale;
+      v1 = <f64>load<u16>(src + (<usize>(r * W + i1) << 1)) * scale;
+    }
+    store<f32>(out + (<usize>x << 2), <f32>(0 + load<f64>(xw + (<usize>(2 * x) << 3)) * v0 + load<f64>(xw + (<usize>(2 * x + 1) << 3)) * v1));
+  }
+}

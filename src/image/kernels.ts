@@ -19,7 +19,8 @@ import type { Image, Plane, Rect } from './image.ts';
 import { gaussianBlur, gaussianBlurF32, gaussianBlurSigma } from './blur.ts';
 import { laplacian3x3 } from './laplacian.ts';
 import {
-  accumulateShiftedWindow, areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
+  accumulateShiftedStored, accumulateShiftedWindow, areaDownscale2, decimate2, resize, resizeArea, shiftImage, type Interpolation, type ResizeSize,
+  type StoredPlane,
 } from './resample.ts';
 import { blurStrided, crop, cropStrided } from './region.ts';
 import { correlateWindow, type SamplePlane } from './correlate-window.ts';
@@ -29,7 +30,7 @@ import { centreOfGravity, meanStd, minMax, rectSums8, type MeanStd } from './sta
 import { accumulateShifted, addPatch, type Clip } from './accumulate.ts';
 import { absScaleU8, addScaled, quantizeU16, scaleInPlace } from './pointwise.ts';
 
-export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset, SamplePlane };
+export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset, SamplePlane, StoredPlane };
 
 export interface Kernels {
   /** OpenCV GaussianBlur(k×k, σ=0): fixed tables for k ≤ 7, sampled Gaussian above; reflect-101. */
@@ -79,6 +80,8 @@ export interface Kernels {
   minMax(img: Plane): { min: number; max: number };
   /** acc += shiftImage(img, dy, dx, mode)[y0 : y0+h, x0 : x0+w] (mono; bit-identical, without the shifted frame). */
   accumulateShiftedWindow(acc: Image, img: Image, y0: number, x0: number, dy: number, dx: number, mode?: Interpolation): void;
+  /** accumulateShiftedWindow of a stored 8/16-bit mono frame (value = sample · scale), without widening it first. */
+  accumulateShiftedStored(acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode?: Interpolation): void;
   /** dst[y,x] += scale·src[srcY0+y, srcX0+x], clipped; returns the source clip. */
   accumulateShifted(dst: Image, src: Image, srcY0: number, srcX0: number, scale?: number): Clip;
   /** dst[dstY0+y, dstX0+x] += scale·(weight[y,x]·)src[y,x], clipped; returns the target clip. */
@@ -118,6 +121,7 @@ export const referenceKernels: Kernels = Object.freeze({
   minMax,
   accumulateShifted,
   accumulateShiftedWindow,
+  accumulateShiftedStored,
   addPatch,
   addScaled,
   scaleInPlace,

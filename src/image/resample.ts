@@ -7,6 +7,7 @@
  */
 import { createImage, type Image } from './image.ts';
 import { clampIndex, roundHalfEven } from './numeric.ts';
+import { widenSamples } from './pointwise.ts';
 
 export type Interpolation = 'linear' | 'cubic';
 
@@ -36,7 +37,7 @@ export function cubicWeights(f: number, out: Float64Array): void {
  * border replicate (out-of-range taps are clamped to the edge sample). Zero weights are dropped,
  * so an integer coordinate yields a single tap of weight 1 (exact copy).
  */
-function interpolationTaps(
+export function interpolationTaps(
   dstN: number,
   srcN: number,
   pre: number,
@@ -349,6 +350,23 @@ export function accumulateShiftedWindow(
       }
     }
   }
+}
+
+/** A mono frame as the frame store keeps it: 8- or 16-bit samples, the float value being sample · scale. */
+export interface StoredPlane {
+  readonly width: number;
+  readonly height: number;
+  readonly stored: Uint8Array | Uint16Array;
+  readonly scale: number;
+}
+
+/** `accumulateShiftedWindow` of a stored frame (the reference widens it first; the result is the same). */
+export function accumulateShiftedStored(
+  acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode: Interpolation = 'linear',
+): void {
+  if (frame.stored.length !== frame.width * frame.height) throw new Error(`accumulateShiftedStored: the frame must be a ${frame.width}x${frame.height} mono plane`);
+  const img = createImage(frame.width, frame.height, 1, widenSamples(frame.stored, frame.scale));
+  accumulateShiftedWindow(acc, img, y0, x0, dy, dx, mode);
 }
 
 // The row loops of the separable resampling as small functions: called once per row, they are

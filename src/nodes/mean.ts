@@ -19,7 +19,7 @@
 import type { NodeDefinition } from '../graph/types.js';
 import type { Alignment, Frames, Image, Ranking } from './data.js';
 import { createImage } from '../image/image.js';
-import { getKernels, type Interpolation } from '../image/kernels.js';
+import { getKernels, type Interpolation, type StoredPlane } from '../image/kernels.js';
 import { isIntegral, roundHalfEven, throwIfAborted } from './lib/global-util.js';
 
 export interface MeanParams extends Record<string, string | number | boolean | number[]> {
@@ -67,19 +67,35 @@ export function selectMeanFrames(ranking: Ranking, percent: number, fastChanging
   return bestSet;
 }
 
+/** A frame to average: a float image, or stored samples (`FrameSet.monoLease`), with its offset. */
+export type AlignedFrame = { img: Image; dy: number; dx: number } | { stored: StoredPlane; dy: number; dx: number };
+
 /**
  * Average of `frames` (mono images, with their offsets) over the intersection of size h × w:
  * whole-pixel offsets are cropped, fractional ones resampled (`interpolation`, default bilinear as the
  * Mean node uses; 'cubic' keeps slightly more fine detail but can ring).
  */
 export function averageAligned(
-  images: AsyncIterable<{ img: Image; dy: number; dx: number }> | Iterable<{ img: Image; dy: number; dx: number }>,
+  images: AsyncIterable<AlignedFrame> | Iterable<AlignedFrame>,
   h: number, w: number, count: number, interpolation: Interpolation = 'linear',
 ): Promise<Image> {
   return (async () => {
     const k = getKernels();
     const acc = createImage(w, h, 1);
-    for await (const { img, dy, dx } of images) {
+    for await (const frame of images) {
+      const { dy, dx } = frame;
+      if ('stored' in frame) {
+        // A stored frame (8/16-bit samples): the same sums without widening it first.
+        const { stored } = frame;
+        const iy = Math.min(Math.max(roundHalfEven(dy), 0), stored.height - h);
+        const ix = Math.min(Math.max(roundHalfEven(dx), 0), stored.width - w);
+        if (iy < 0 || ix < 0 || (isIntegral(dy - iy) && isIntegral(dx - ix) && (dy !== iy || dx !== ix))) {
+          throw new Error(`Mean: a frame offset (${dy}, ${dx}) reaches outside the frame; the alignment does not match the frames`);
+        }
+        k.accumulateShiftedStored(acc, stored, iy, ix, -(dy - iy), -(dx - ix), interpolation);
+        continue;
+      }
+      const { img } = frame;
       // Whole-pixel part, kept inside the frame (a half-pixel tie may round either way).
       const iy = Math.min(Math.max(roundHalfEven(dy), 0), img.height - h);
       const ix = Math.min(Math.max(roundHalfEven(dx), 0), img.width - w);
@@ -142,11 +158,15 @@ export const meanNode: NodeDefinition<MeanParams> = {
     const h = y1 - y0;
     const w = x1 - x0;
     let done = 0;
-    async function* gen() {
+    async function* gen(): AsyncGenerator<AlignedFrame> {
       for (const i of set) {
         throwIfAborted(ctx);
-        const img = await frames.monoView(i);
-        yield { img, dy: al.dy[i], dx: al.dx[i] };
+        const { frame, release } = await frames.monoLease(i);
+        try {
+          yield { stored: frame, dy: al.dy[i], dx: al.dx[i] };
+        } finally {
+          release();
+        }
         ctx.progress(++done, set.length);
       }
     }

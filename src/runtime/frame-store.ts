@@ -309,6 +309,16 @@ export class FrameSet {
     return { s: m, release: noop };
   }
 
+  /**
+   * M_i as stored (8/16-bit samples, value = sample · scale), without a float copy; call `release`
+   * when done (like `originalLease`). For kernels that read stored frames (Mean's accumulation).
+   */
+  async monoLease(i: number): Promise<{ frame: { width: number; height: number; stored: Stored; scale: number }; release: () => void }> {
+    this.check(i);
+    const { s, release } = await this.leaseMono(i);
+    return { frame: { width: this.width, height: this.height, stored: s, scale: storedScale(s) }, release };
+  }
+
   /** Like `mono(i)`, in an array that the next `monoView` call reuses (see `originalView`). */
   monoView(i: number): Promise<Image> {
     this.check(i);

@@ -366,6 +366,56 @@ describe('correlateWindow with the row helper thread (kernels-mt.wasm on a share
   });
 });
 
+describe('quantizeU16 (bit-identical)', () => {
+  it('ties to even, clamps, NaN and negatives to 0, in place or into a new array', () => {
+    const r = rng(11);
+    const v = new Float32Array(20011);
+    for (let i = 0; i < v.length; i++) v[i] = (r() - 0.1) * 70000;
+    v.set([0.5, 1.5, 2.5, -0.5, -0, 65534.5, 65535, 65535.4, 70000, NaN, Infinity, -Infinity, 1e-30, 3.4999998, 7.5000005], 0);
+    for (let i = 100; i < 400; i++) v[i] = Math.floor(r() * 65600) + 0.5; // exact ties
+    const img = createImage(v.length, 1, 1, v);
+    const a = R.quantizeU16(img);
+    const b = inst.quantizeU16(img);
+    expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
+    const copy = Float32Array.from(v);
+    const c = inst.quantizeU16(createImage(v.length, 1, 1, copy), copy);
+    expect(c.data).toBe(copy);
+    expect(Buffer.from(copy.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
+    expect(Array.from(a.data.subarray(0, 15))).toEqual([0, 2, 2, 0, 0, 65534, 65535, 65535, 65535, 0, 65535, 0, 0, 3, 8]);
+  });
+});
+
+describe('accumulateShiftedStored (Mean: sub-pixel accumulation of stored frames, bit-identical)', () => {
+  it('8- and 16-bit frames, fractional and whole-pixel shifts, windows at the borders', () => {
+    const r = rng(5);
+    const W = 211, H = 157;
+    const u8 = Uint8Array.from({ length: W * H }, () => Math.floor(r() * 256));
+    const u16 = Uint16Array.from({ length: W * H }, () => Math.floor(r() * 65536));
+    const cases: [number, number, number, number, number, number][] = [
+      // y0, x0, h, w, dy, dx
+      [3, 4, 140, 190, -0.37, 0.61], [0, 0, 157, 211, 0.25, -0.75], [10, 7, 120, 180, 0, 0.5], [2, 9, 100, 150, -1.3, 2.45],
+      [5, 5, 100, 100, 0.5, 0], [0, 0, 157, 211, 0, 0], [12, 0, 60, 211, -3.99, 5.01],
+    ];
+    for (const [stored, scale] of [[u8, 256], [u16, 1]] as const) {
+      for (const [y0, x0, h, w, dy, dx] of cases) {
+        const frame = { width: W, height: H, stored, scale };
+        const a = createImage(w, h, 1, Float32Array.from({ length: w * h }, () => r() * 1000));
+        const b = createImage(w, h, 1, Float32Array.from(a.data));
+        R.accumulateShiftedStored(a, frame, y0, x0, dy, dx);
+        inst.accumulateShiftedStored(b, frame, y0, x0, dy, dx);
+        expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `${stored.BYTES_PER_ELEMENT * 8}-bit ${[y0, x0, h, w, dy, dx]}`).toBe(true);
+      }
+    }
+    // the reference itself: the float frame's accumulateShiftedWindow
+    const frame = { width: W, height: H, stored: u8, scale: 256 };
+    const a = createImage(150, 100, 1);
+    const b = createImage(150, 100, 1);
+    R.accumulateShiftedStored(a, frame, 2, 9, -1.3, 2.45);
+    R.accumulateShiftedWindow(b, createImage(W, H, 1, Float32Array.from(u8, (v) => v * 256)), 2, 9, -1.3, 2.45);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+});
+
 describe('rectSums8 (LocalRank statistics)', () => {
   it('equals the reference sums exactly, for narrow, wide and odd rectangles', () => {
     let seed = 77;

@@ -20,6 +20,7 @@
 import { createImage, requireMono, type Image, type Plane } from '../image.ts';
 import { gaussianKernel, gaussianKernelSigma } from '../blur.ts';
 import { reflect101 } from '../numeric.ts';
+import { interpolationTaps, type Interpolation, type StoredPlane } from '../resample.ts';
 import { referenceKernels, type Kernels } from '../kernels.ts';
 import { checkRect } from '../region.ts';
 import { checkSizes } from '../match.ts';
@@ -70,6 +71,13 @@ export interface KernelExports {
     ws: number, wD: number, hD: number, recs: number, n: number, K: number, lim: number,
     tile: number, tilesX: number, tiles: number, counts: number,
   ): void;
+  /** The Mean node's sub-pixel accumulation of a stored frame (see assembly/kernels.ts; optional: older builds lack it). */
+  accumulateShiftedStored?(
+    src: number, bytes: number, scale: number, W: number, acc: number, w: number, h: number,
+    xi: number, xw: number, yi: number, yw: number, rows: number,
+  ): void;
+  /** Round half-even and clamp to uint16 (see assembly/kernels.ts; optional: older builds lack it). */
+  quantizeU16?(src: number, dst: number, n: number): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
@@ -304,6 +312,71 @@ export class WasmKernelInstance {
 
   gaussianBlurSigma(img: Image, sigma: number): Image {
     return this.convolveSymmetric(img, gaussianKernelSigma(sigma));
+  }
+
+  /**
+   * `accumulateShiftedStored` (resample.ts) in wasm for linear interpolation with a sub-pixel x shift
+   * (two taps per column; rows with one or two taps): bit-identical. Other cases use the reference.
+   */
+  accumulateShiftedStored(acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode: Interpolation = 'linear'): void {
+    const fn = this.exports.accumulateShiftedStored;
+    const { width: W, height: H, stored, scale } = frame;
+    const { width: w, height: h } = acc;
+    const reference = () => referenceKernels.accumulateShiftedStored(acc, frame, y0, x0, dy, dx, mode);
+    if (!fn || mode !== 'linear' || acc.channels !== 1 || stored.length !== W * H || !Number.isFinite(dy) || !Number.isFinite(dx) ||
+      !(Number.isInteger(y0) && Number.isInteger(x0) && y0 >= 0 && x0 >= 0 && y0 + h <= H && x0 + w <= W)) return reference();
+    const tx = interpolationTaps(W, W, 0, 1, -dx, mode);
+    const ty = interpolationTaps(H, H, 0, 1, -dy, mode);
+    const xi = new Int32Array(2 * w);
+    const xw = new Float64Array(2 * w);
+    for (let x = 0; x < w; x++) {
+      const k = tx.start[x0 + x];
+      if (tx.start[x0 + x + 1] - k !== 2) return reference();
+      xi[2 * x] = tx.index[k]; xi[2 * x + 1] = tx.index[k + 1];
+      xw[2 * x] = tx.weight[k]; xw[2 * x + 1] = tx.weight[k + 1];
+    }
+    const yi = new Int32Array(2 * h);
+    const yw = new Float64Array(2 * h);
+    for (let y = 0; y < h; y++) {
+      const k = ty.start[y0 + y];
+      const n = ty.start[y0 + y + 1] - k;
+      if (n === 1 && ty.weight[k] === 1) { yi[2 * y] = ty.index[k]; yi[2 * y + 1] = -1; }
+      else if (n === 2) { yi[2 * y] = ty.index[k]; yi[2 * y + 1] = ty.index[k + 1]; yw[2 * y] = ty.weight[k]; yw[2 * y + 1] = ty.weight[k + 1]; }
+      else return reference();
+    }
+    this.reset();
+    const pSrc = this.alloc(stored.byteLength);
+    const pAcc = this.alloc(w * h * 4);
+    const pXi = this.alloc(xi.byteLength);
+    const pXw = this.alloc(xw.byteLength);
+    const pYi = this.alloc(yi.byteLength);
+    const pYw = this.alloc(yw.byteLength);
+    const pRows = this.alloc(3 * w * 4);
+    const buf = this.exports.memory.buffer;
+    if (stored.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, pSrc, stored.length).set(stored);
+    else new Uint16Array(buf, pSrc, stored.length).set(stored);
+    this.f32(pAcc, w * h).set(acc.data);
+    new Int32Array(buf, pXi, xi.length).set(xi);
+    new Float64Array(buf, pXw, xw.length).set(xw);
+    new Int32Array(buf, pYi, yi.length).set(yi);
+    new Float64Array(buf, pYw, yw.length).set(yw);
+    fn(pSrc, stored.BYTES_PER_ELEMENT, scale, W, pAcc, w, h, pXi, pXw, pYi, pYw, pRows);
+    acc.data.set(this.f32(pAcc, w * h));
+  }
+
+  /** `quantizeU16` (pointwise.ts), bit-identical (f32x4.nearest rounds ties to even). */
+  quantizeU16(img: Image, into?: Float32Array): Image {
+    const fn = this.exports.quantizeU16;
+    const n = img.data.length;
+    if (into && into.length !== n) throw new Error(`quantizeU16: output array has ${into.length} samples, expected ${n}`);
+    if (!fn) return referenceKernels.quantizeU16(img, into);
+    this.reset();
+    const p = this.alloc(n * 4);
+    this.f32(p, n).set(img.data);
+    fn(p, p, n);
+    const out = into ?? new Float32Array(n);
+    out.set(this.f32(p, n));
+    return createImage(img.width, img.height, img.channels, out);
   }
 
   laplacian3x3(img: Image): Image {
@@ -701,6 +774,7 @@ function align(p: number, a: number): number {
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
   'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow', 'rectSums8',
+  'quantizeU16', 'accumulateShiftedStored',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -739,6 +813,13 @@ export function createWasmKernels(
     gaussianBlurSigma: withFallback(get, (w, img: Image, sigma: number) => w.gaussianBlurSigma(img, sigma), R.gaussianBlurSigma, onFallback),
     gaussianBlurF32: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlurF32(img, ksize), R.gaussianBlurF32, onFallback),
     laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
+    quantizeU16: withFallback(get, (w, img: Image, into?: Float32Array) => w.quantizeU16(img, into), R.quantizeU16, onFallback),
+    accumulateShiftedStored: withFallback(
+      get,
+      (w, acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode?: Interpolation) =>
+        w.accumulateShiftedStored(acc, frame, y0, x0, dy, dx, mode),
+      R.accumulateShiftedStored, onFallback,
+    ),
     rectSums8: withFallback(get, (w, img: { width: number; height: number; data: Uint8Array }, rects: Int32Array) => w.rectSums8(img, rects), R.rectSums8, onFallback),
     blurStrided: withFallback(
       get,
