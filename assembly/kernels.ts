@@ -1216,10 +1216,11 @@ export function quantizeU16(src: usize, dst: usize, n: i32): void {
 // ---------------------------------------------------------------------------------------------
 // accumulateShiftedStored: acc[y, x] += shifted(y0 + y, x0 + x) for the w×h window, the frame given
 // as stored 8/16-bit samples (value = sample · scale): the Mean node's sub-pixel accumulation
-// (reference: accumulateShiftedWindow in src/image/resample.ts on the widened frame, two x taps per
-// column, one (weight 1) or two y taps per row). Same float64 sums and float32 roundings:
-//   row(r)[x] = f32(0 + xw0·F[r, xi0] + xw1·F[r, xi1]),  acc += f32(yw0·row(ra) + yw1·row(rb))  (or += row(ra))
-// xi : i32[2w] source columns, xw : f64[2w]; yi : i32[2h] source rows (yi1 = −1: one tap), yw : f64[2h]
+// (reference: accumulateShiftedWindow in src/image/resample.ts on the widened frame, with one or two
+// taps per column and per row). Same float64 sums and float32 roundings:
+//   row(r)[x] = f32(0 + xw0·F[r, xi0] (+ xw1·F[r, xi1])),  acc += f32(yw0·row(ra) + yw1·row(rb))  (or += row(ra))
+// xi : i32[2w] source columns (xi1 = −1: one tap), xw : f64[2w]; yi : i32[2h] source rows (yi1 = −1: one
+// tap of weight 1), yw : f64[2h]
 // rows : f32[3w] scratch (a cache of two filtered rows)
 export function accumulateShiftedStored(
   src: usize, bytes: i32, scale: f64, W: i32, acc: usize, w: i32, h: i32,
@@ -1273,14 +1274,15 @@ export function accumulateShiftedStored(
   for (let x = 0; x < w; x++) {
     const i0 = load<i32>(xi + (<usize>(2 * x) << 2));
     const i1 = load<i32>(xi + (<usize>(2 * x + 1) << 2));
-    let v0: f64, v1: f64;
+    let v0: f64, v1: f64 = 0;
     if (bytes == 1) {
       v0 = <f64>load<u8>(src + <usize>(r * W + i0)) * scale;
-      v1 = <f64>load<u8>(src + <usize>(r * W + i1)) * scale;
+      if (i1 >= 0) v1 = <f64>load<u8>(src + <usize>(r * W + i1)) * scale;
     } else {
       v0 = <f64>load<u16>(src + (<usize>(r * W + i0) << 1)) * scale;
-      v1 = <f64>load<u16>(src + (<usize>(r * W + i1) << 1)) * scale;
+      if (i1 >= 0) v1 = <f64>load<u16>(src + (<usize>(r * W + i1) << 1)) * scale;
     }
-    store<f32>(out + (<usize>x << 2), <f32>(0 + load<f64>(xw + (<usize>(2 * x) << 3)) * v0 + load<f64>(xw + (<usize>(2 * x + 1) << 3)) * v1));
+    const s0: f64 = 0 + load<f64>(xw + (<usize>(2 * x) << 3)) * v0;
+    store<f32>(out + (<usize>x << 2), <f32>(i1 >= 0 ? s0 + load<f64>(xw + (<usize>(2 * x + 1) << 3)) * v1 : s0));
   }
 }

@@ -315,8 +315,8 @@ export class WasmKernelInstance {
   }
 
   /**
-   * `accumulateShiftedStored` (resample.ts) in wasm for linear interpolation with a sub-pixel x shift
-   * (two taps per column; rows with one or two taps): bit-identical. Other cases use the reference.
+   * `accumulateShiftedStored` (resample.ts) in wasm for linear interpolation (one or two taps per
+   * column and per row): bit-identical. Other cases (cubic) use the reference.
    */
   accumulateShiftedStored(acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode: Interpolation = 'linear'): void {
     const fn = this.exports.accumulateShiftedStored;
@@ -331,9 +331,10 @@ export class WasmKernelInstance {
     const xw = new Float64Array(2 * w);
     for (let x = 0; x < w; x++) {
       const k = tx.start[x0 + x];
-      if (tx.start[x0 + x + 1] - k !== 2) return reference();
-      xi[2 * x] = tx.index[k]; xi[2 * x + 1] = tx.index[k + 1];
-      xw[2 * x] = tx.weight[k]; xw[2 * x + 1] = tx.weight[k + 1];
+      const n = tx.start[x0 + x + 1] - k;
+      if (n !== 1 && n !== 2) return reference();
+      xi[2 * x] = tx.index[k]; xi[2 * x + 1] = n === 2 ? tx.index[k + 1] : -1;
+      xw[2 * x] = tx.weight[k]; xw[2 * x + 1] = n === 2 ? tx.weight[k + 1] : 0;
     }
     const yi = new Int32Array(2 * h);
     const yw = new Float64Array(2 * h);
