@@ -1286,3 +1286,42 @@ export function accumulateShiftedStored(
     store<f32>(out + (<usize>x << 2), <f32>(i1 >= 0 ? s0 + load<f64>(xw + (<usize>(2 * x + 1) << 3)) * v1 : s0));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// pngUp16: the PNG scanlines of a 16-bit image (reference: pngScanlinesUp16 in src/image/scanlines.ts):
+// per row a filter byte (0 for the first row, 2 "Up" after it) and the big-endian sample bytes minus
+// the bytes above. src: f32 samples (quantised: v ≥ 65535 → 65535, v > 0 → trunc(v + 0.5) in float64,
+// else 0) when isFloat, else u16 samples; q: u16[row · rows] scratch (the quantised samples).
+export function pngUp16(src: usize, isFloat: i32, row: i32, rows: i32, q: usize, dst: usize): void {
+  const n = row * rows;
+  if (isFloat) {
+    for (let i = 0; i < n; i++) {
+      const v = <f64>load<f32>(src + (<usize>i << 2));
+      store<u16>(q + (<usize>i << 1), v >= 65535 ? 65535 : v > 0 ? <u16><i32>(v + 0.5) : 0);
+    }
+  } else if (q != src) {
+    memory.copy(q, src, <usize>n << 1);
+  }
+  let o = dst;
+  for (let y = 0; y < rows; y++) {
+    const cur = q + (<usize>(y * row) << 1);
+    store<u8>(o++, y == 0 ? 0 : 2);
+    if (y == 0) {
+      for (let i = 0; i < row; i++) {
+        const v = load<u16>(cur + (<usize>i << 1));
+        store<u8>(o, <u8>(v >> 8));
+        store<u8>(o + 1, <u8>v);
+        o += 2;
+      }
+    } else {
+      const prev = cur - (<usize>row << 1);
+      for (let i = 0; i < row; i++) {
+        const v = <i32>load<u16>(cur + (<usize>i << 1));
+        const u = <i32>load<u16>(prev + (<usize>i << 1));
+        store<u8>(o, <u8>((v >> 8) - (u >> 8)));
+        store<u8>(o + 1, <u8>((v & 255) - (u & 255)));
+        o += 2;
+      }
+    }
+  }
+}

@@ -29,6 +29,7 @@ import { subpixelParaboloid, type SubpixelOffset } from './subpixel.ts';
 import { centreOfGravity, meanStd, minMax, rectSums8, type MeanStd } from './stats.ts';
 import { accumulateShifted, addPatch, type Clip } from './accumulate.ts';
 import { absScaleU8, addScaled, quantizeU16, scaleInPlace } from './pointwise.ts';
+import { pngScanlinesUp16 } from './scanlines.ts';
 
 export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset, SamplePlane, StoredPlane };
 
@@ -94,6 +95,8 @@ export interface Kernels {
   quantizeU16(img: Image, into?: Float32Array): Image;
   /** min(255, round_half_even(|alpha·x|)) (cv2.convertScaleAbs). */
   absScaleU8(img: Image, alpha: number): Image;
+  /** PNG scanlines (filter byte, "Up"-filtered big-endian samples) of 16-bit output, floats quantised (scanlines.ts). */
+  pngScanlinesUp16(data: Float32Array | Uint16Array, row: number, rows: number): Uint8Array;
 }
 
 export const referenceKernels: Kernels = Object.freeze({
@@ -127,6 +130,7 @@ export const referenceKernels: Kernels = Object.freeze({
   scaleInPlace,
   quantizeU16,
   absScaleU8,
+  pngScanlinesUp16,
 });
 
 let current: Kernels = referenceKernels;

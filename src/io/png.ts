@@ -9,6 +9,8 @@ import { inflateSync, deflateSync, deflate, crc32 as zlibCrc32, constants as zli
 import { promisify } from 'node:util';
 import { decode as fastPngDecode, encode as fastPngEncode, convertIndexedToRgb } from 'fast-png';
 import type { ByteReader, DecodedImage, ImageHeader } from './image-file.js';
+import { getKernels } from '../image/kernels.js';
+import { quantiseRow } from '../image/scanlines.js';
 
 export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -112,34 +114,10 @@ export function encodePng(width: number, height: number, planes: 1 | 3, data: Ui
 
 const deflateAsync = promisify(deflate);
 
-/**
- * data[s0 … s0+n−1], floats on the 16-bit scale, as 16-bit samples in `cur`: clipped to 0…65535 and
- * rounded half up (for 0 < v < 65535, v + 0.5 is exact in float64 and truncation is floor); NaN → 0.
- * The one rule for 16-bit output (image-file.ts toUint16 uses it too).
- */
-export function quantiseRow(cur: Uint16Array, data: Float32Array, s0: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const v = data[s0 + i];
-    cur[i] = v >= 65535 ? 65535 : v > 0 ? (v + 0.5) | 0 : 0;
-  }
-}
-
-/** One row of 16-bit samples as big-endian bytes, minus the bytes of the row above (`prev`; null: the first row). */
-function upRow16(raw: Buffer, o: number, cur: Uint16Array, prev: Uint16Array | null, n: number): void {
-  if (!prev) {
-    for (let i = 0; i < n; i++) { const v = cur[i]; raw[o++] = v >> 8; raw[o++] = v & 255; }
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const v = cur[i];
-    const u = prev[i];
-    raw[o++] = ((v >> 8) - (u >> 8)) & 255;
-    raw[o++] = ((v & 255) - (u & 255)) & 255;
-  }
-}
+export { quantiseRow };
 
 /** One row of 8-bit samples, minus the row above when `up`. */
-function upRow8(raw: Buffer, o: number, data: Uint8Array, s0: number, n: number, up: boolean): void {
+function upRow8(raw: Uint8Array, o: number, data: Uint8Array, s0: number, n: number, up: boolean): void {
   const end = s0 + n;
   if (!up) { for (let i = s0; i < end; i++) raw[o++] = data[i]; return; }
   for (let i = s0; i < end; i++) raw[o++] = (data[i] - data[i - n]) & 255;
@@ -167,20 +145,13 @@ export async function encodePngNative(
   const textChunks = makeTextChunks(text);
   const wide = !(data instanceof Uint8Array); // 16-bit output (floats are quantised like toUint16)
   const row = width * planes; // samples per row
-  const rowBytes = row * (wide ? 2 : 1);
-  const raw = Buffer.allocUnsafe(height * (rowBytes + 1));
-  // one call per row: small functions the JIT optimises after a few rows
-  let cur = new Uint16Array(data instanceof Float32Array ? row : 0);
-  let prev = new Uint16Array(cur.length);
-  for (let y = 0, o = 0; y < height; y++, o += rowBytes + 1) {
-    raw[o] = y === 0 ? 0 : 2; // the first row has nothing above: filter None
-    if (data instanceof Float32Array) {
-      quantiseRow(cur, data, y * row, row);
-      upRow16(raw, o + 1, cur, y > 0 ? prev : null, row);
-      [cur, prev] = [prev, cur];
-    } else if (data instanceof Uint16Array) {
-      upRow16(raw, o + 1, data.subarray(y * row, (y + 1) * row), y > 0 ? data.subarray((y - 1) * row, y * row) : null, row);
-    } else {
+  let raw: Uint8Array;
+  if (!(data instanceof Uint8Array)) {
+    raw = getKernels().pngScanlinesUp16(data, row, height); // (WebAssembly when in use)
+  } else {
+    raw = Buffer.allocUnsafe(height * (row + 1));
+    for (let y = 0, o = 0; y < height; y++, o += row + 1) {
+      raw[o] = y === 0 ? 0 : 2; // the first row has nothing above: filter None
       upRow8(raw, o + 1, data, y * row, row, y > 0);
     }
   }

@@ -416,6 +416,24 @@ describe('accumulateShiftedStored (Mean: sub-pixel accumulation of stored frames
   });
 });
 
+describe('pngScanlinesUp16 (PNG output rows: the same bytes)', () => {
+  it('floats (clipped, rounded half up, NaN → 0) and 16-bit samples', () => {
+    const r = rng(21);
+    const [row, rows] = [333, 47];
+    const f = Float32Array.from({ length: row * rows }, () => (r() - 0.05) * 70000);
+    f.set([0.5, 1.5, 0.49999997, 65534.5, 65535, 1e9, -3, NaN, Infinity, -Infinity, 2.5000002], 5);
+    const a = R.pngScanlinesUp16(f, row, rows);
+    const b = inst.pngScanlinesUp16(f, row, rows);
+    expect(b.length).toBe(rows * (2 * row + 1));
+    expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
+    const u = Uint16Array.from({ length: row * rows }, () => Math.floor(r() * 65536));
+    expect(Buffer.from(inst.pngScanlinesUp16(u, row, rows)).equals(Buffer.from(R.pngScanlinesUp16(u, row, rows)))).toBe(true);
+    // the first row is unfiltered, the rest "Up"; 0.5 rounds up, 0.49999997 down
+    expect([a[0], a[2 * row + 1]]).toEqual([0, 2]);
+    expect([a[1 + 10], a[1 + 11], a[1 + 14], a[1 + 15]]).toEqual([0, 1, 0, 0]);
+  });
+});
+
 describe('rectSums8 (LocalRank statistics)', () => {
   it('equals the reference sums exactly, for narrow, wide and odd rectangles', () => {
     let seed = 77;

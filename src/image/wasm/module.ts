@@ -76,6 +76,8 @@ export interface KernelExports {
     src: number, bytes: number, scale: number, W: number, acc: number, w: number, h: number,
     xi: number, xw: number, yi: number, yw: number, rows: number,
   ): void;
+  /** PNG scanlines of 16-bit output (see assembly/kernels.ts; optional: older builds lack it). */
+  pngUp16?(src: number, isFloat: number, row: number, rows: number, q: number, dst: number): void;
   /** Round half-even and clamp to uint16 (see assembly/kernels.ts; optional: older builds lack it). */
   quantizeU16?(src: number, dst: number, n: number): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
@@ -363,6 +365,24 @@ export class WasmKernelInstance {
     new Float64Array(buf, pYw, yw.length).set(yw);
     fn(pSrc, stored.BYTES_PER_ELEMENT, scale, W, pAcc, w, h, pXi, pXw, pYi, pYw, pRows);
     acc.data.set(this.f32(pAcc, w * h));
+  }
+
+  /** `pngScanlinesUp16` (scanlines.ts), the same bytes. */
+  pngScanlinesUp16(data: Float32Array | Uint16Array, row: number, rows: number): Uint8Array {
+    const fn = this.exports.pngUp16;
+    if (!fn || !(Number.isInteger(row) && Number.isInteger(rows) && row > 0 && rows > 0) || data.length !== row * rows) {
+      return referenceKernels.pngScanlinesUp16(data, row, rows);
+    }
+    const n = row * rows;
+    const isFloat = data instanceof Float32Array;
+    this.reset();
+    const src = this.alloc(n * data.BYTES_PER_ELEMENT);
+    const q = isFloat ? this.alloc(n * 2) : src;
+    const dst = this.alloc(rows * (2 * row + 1));
+    if (isFloat) this.f32(src, n).set(data);
+    else this.u16(src, n).set(data);
+    fn(src, isFloat ? 1 : 0, row, rows, q, dst);
+    return Buffer.from(this.u8(dst, rows * (2 * row + 1)));
   }
 
   /** `quantizeU16` (pointwise.ts), bit-identical (f32x4.nearest rounds ties to even). */
@@ -775,7 +795,7 @@ function align(p: number, a: number): number {
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
   'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow', 'rectSums8',
-  'quantizeU16', 'accumulateShiftedStored',
+  'quantizeU16', 'accumulateShiftedStored', 'pngScanlinesUp16',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -815,6 +835,9 @@ export function createWasmKernels(
     gaussianBlurF32: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlurF32(img, ksize), R.gaussianBlurF32, onFallback),
     laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
     quantizeU16: withFallback(get, (w, img: Image, into?: Float32Array) => w.quantizeU16(img, into), R.quantizeU16, onFallback),
+    pngScanlinesUp16: withFallback(
+      get, (w, data: Float32Array | Uint16Array, row: number, rows: number) => w.pngScanlinesUp16(data, row, rows), R.pngScanlinesUp16, onFallback,
+    ),
     accumulateShiftedStored: withFallback(
       get,
       (w, acc: Image, frame: StoredPlane, y0: number, x0: number, dy: number, dx: number, mode?: Interpolation) =>
