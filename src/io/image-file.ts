@@ -19,7 +19,7 @@ import { InputError } from './frame-source.js';
 import type { Image } from '../image/image.js';
 import { createImage } from '../image/image.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { isPng, readPngHeader, decodePng, encodePngNative, quantiseRow, readPngText } from './png.js';
+import { isPng, readPngHeader, decodePng, encodePngParts, quantiseRow, readPngText } from './png.js';
 import { isTiff, readTiffHeader, decodeTiff, encodeTiff, readTiffProvenance, memoryReader } from './tiff.js';
 import { isFits, readFitsHeader, decodeFits, encodeFits, readFitsProvenance } from './fits.js';
 import { isJpeg, readJpegHeader, decodeJpeg } from './jpeg.js';
@@ -315,8 +315,8 @@ function outputFormat(filePath: string, opts: WriteImageOptions): OutputFormat {
   throw new Error(`${filePath}: cannot tell the output format from the extension; use .png, .tiff or .fits (or pass format)`);
 }
 
-/** Encodes an Image to file bytes. */
-export async function encodeImage(image: Image, opts: WriteImageOptions & { format: OutputFormat }): Promise<Uint8Array> {
+/** Encodes an Image to file bytes (PNG: the consecutive pieces of the file, see encodePngParts). */
+export async function encodeImage(image: Image, opts: WriteImageOptions & { format: OutputFormat }): Promise<Uint8Array | Uint8Array[]> {
   const { width, height, channels } = image;
   const bitDepth = opts.bitDepth ?? 16;
   const provenance = opts.provenance ?? {};
@@ -327,7 +327,7 @@ export async function encodeImage(image: Image, opts: WriteImageOptions & { form
       if (bitDepth !== 16) throw new Error('PNG output is 16-bit only (use TIFF or FITS for float32)');
       // Node's zlib (thread pool), not sharp: no 0.1 s sharp import per process, smaller files, and
       // the main thread is free while it deflates.
-      return encodePngNative(width, height, channels, image.data, provenance);
+      return encodePngParts(width, height, channels, image.data, provenance); // (written piece by piece)
     }
     case 'tiff':
       return encodeTiff(width, height, channels, bitDepth === 16 ? toUint16(image.data) : toUnitFloat(image.data), provenance);

@@ -5,8 +5,7 @@
  * Decoded output: gray or RGB, 8 or 16 bit. Alpha is dropped, palettes are expanded to RGB (8-bit),
  * gray images of 1/2/4 bits are scaled to 8 bits (v · 255 / (2^bits − 1), as libpng/sharp do).
  */
-import { inflateSync, deflateSync, deflate, crc32 as zlibCrc32, constants as zlibConstants } from 'node:zlib';
-import { promisify } from 'node:util';
+import { inflateSync, deflateSync, createDeflate, crc32 as zlibCrc32, constants as zlibConstants } from 'node:zlib';
 import { decode as fastPngDecode, encode as fastPngEncode, convertIndexedToRgb } from 'fast-png';
 import type { ByteReader, DecodedImage, ImageHeader } from './image-file.js';
 import { getKernels } from '../image/kernels.js';
@@ -112,7 +111,6 @@ export function encodePng(width: number, height: number, planes: 1 | 3, data: Ui
   return fastPngEncode({ width, height, channels: planes, depth: data instanceof Uint16Array ? 16 : 8, data });
 }
 
-const deflateAsync = promisify(deflate);
 
 export { quantiseRow };
 
@@ -140,6 +138,20 @@ const PNG_DEFLATE = { level: 6, strategy: zlibConstants.Z_RLE, chunkSize: 1 << 2
 export async function encodePngNative(
   width: number, height: number, planes: 1 | 3, data: Uint8Array | Uint16Array | Float32Array, text: Record<string, string> = {},
 ): Promise<Uint8Array> {
+  const parts = await encodePngParts(width, height, planes, data, text);
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let p = 0;
+  for (const part of parts) { out.set(part, p); p += part.length; }
+  return out;
+}
+
+/**
+ * `encodePngNative` as the file's consecutive pieces, for writing without first copying them into
+ * one array: the IDAT data are zlib's own output chunks, between the chunk's header and CRC.
+ */
+export async function encodePngParts(
+  width: number, height: number, planes: 1 | 3, data: Uint8Array | Uint16Array | Float32Array, text: Record<string, string> = {},
+): Promise<Uint8Array[]> {
   const n = width * height * planes;
   if (!(width > 0 && height > 0) || data.length !== n) throw new Error(`encodePng: ${data.length} samples for ${width}x${height}x${planes}`);
   const textChunks = makeTextChunks(text);
@@ -155,18 +167,35 @@ export async function encodePngNative(
       upRow8(raw, o + 1, data, y * row, row, y > 0);
     }
   }
-  const idat = await deflateAsync(raw, PNG_DEFLATE);
+  const idat = await deflateChunks(raw);
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr[8] = wide ? 16 : 8;
   ihdr[9] = planes === 1 ? 0 : 2;
-  const parts = [PNG_SIGNATURE, makeChunk('IHDR', ihdr), ...textChunks, makeChunk('IDAT', idat), makeChunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let p = 0;
-  for (const part of parts) { out.set(part, p); p += part.length; }
-  return out;
+  // IDAT: length and type, the data as zlib gave it, the CRC of type and data
+  const length = idat.reduce((a, c) => a + c.length, 0);
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setUint32(0, length);
+  head.set([0x49, 0x44, 0x41, 0x54], 4); // 'IDAT'
+  let crc = crc32(head.subarray(4));
+  for (const c of idat) crc = crc32(c, crc);
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, crc >>> 0);
+  return [PNG_SIGNATURE, makeChunk('IHDR', ihdr), ...textChunks, head, ...idat, tail, makeChunk('IEND', new Uint8Array(0))];
+}
+
+/** zlib (PNG_DEFLATE) in libuv's thread pool, as the output chunks (no concatenation). */
+function deflateChunks(raw: Uint8Array): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const z = createDeflate(PNG_DEFLATE);
+    const out: Buffer[] = [];
+    z.on('data', (c: Buffer) => out.push(c));
+    z.on('error', reject);
+    z.on('end', () => resolve(out));
+    z.end(raw);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /** encodePngNative: our zlib PNG writer (Up filter, run-length deflate) is lossless and standard. */
 import { describe, expect, it } from 'vitest';
 import { decode } from 'fast-png';
-import { encodePngNative, readPngText, parseIhdr } from '../../src/io/png.ts';
+import { encodePngNative, encodePngParts, readPngText, parseIhdr, crc32 } from '../../src/io/png.ts';
 import { toUint16 } from '../../src/io/image-file.ts';
 
 function samples(n: number, wide: boolean, seed: number): Uint8Array | Uint16Array {
@@ -45,6 +45,19 @@ describe('encodePngNative', () => {
     const back = decode(await encodePngNative(w, h, 3, f));
     expect(back.depth).toBe(16);
     expect(Array.from(back.data)).toEqual(Array.from(toUint16(f)));
+  });
+
+  it('as pieces: zlib output chunks between the IDAT header and CRC, the same file as one array', async () => {
+    const [w, h] = [900, 800];
+    const data = samples(w * h, true, 5) as Uint16Array; // noise: more than one 1 MB zlib chunk
+    const parts = await encodePngParts(w, h, 1, data);
+    const whole = Buffer.concat(parts);
+    expect(whole.equals(Buffer.from(await encodePngNative(w, h, 1, data)))).toBe(true);
+    const at = whole.indexOf('IDAT') - 4;
+    const len = whole.readUInt32BE(at);
+    expect(whole.readUInt32BE(at + 8 + len)).toBe(crc32(whole.subarray(at + 4, at + 8 + len)));
+    expect(parts.length).toBeGreaterThan(6); // signature, IHDR, IDAT head, ≥ 2 data chunks, CRC, IEND
+    expect(Array.from(decode(whole).data as Uint16Array)).toEqual(Array.from(data));
   });
 
   it('rejects a sample count that does not match the size', async () => {
