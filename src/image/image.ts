@@ -7,6 +7,8 @@
  * (as PSS does), 16-bit data are taken as they are. Values may leave that range after processing
  * (e.g. sharpening); writers clip.
  */
+import { freshFloat32 } from './fresh-memory.ts';
+
 export interface Image {
   readonly width: number;
   readonly height: number;
@@ -20,7 +22,7 @@ export function createImage(width: number, height: number, channels: 1 | 3 = 1, 
   }
   const n = width * height * channels;
   if (data && data.length !== n) throw new Error(`image data has ${data.length} samples, expected ${n}`);
-  return { width, height, channels, data: data ?? new Float32Array(n) };
+  return { width, height, channels, data: data ?? freshFloat32(n) };
 }
 
 export function cloneImage(img: Image): Image {

@@ -1,6 +1,7 @@
 /** Per-sample arithmetic and conversions (any channel count). */
 import { createImage, type Image } from './image.ts';
 import { roundHalfEven } from './numeric.ts';
+import { freshFloat32 } from './fresh-memory.ts';
 
 function sameShape(a: Image, b: Image, what: string): void {
   if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) {
@@ -21,7 +22,7 @@ export function addScaled(dst: Image, src: Image, scale = 1): void {
  * 16-bit · 1, the frame store's scales), into `into` when given (same length) or a new array.
  */
 export function widenSamples(stored: Uint8Array | Uint16Array, scale: number, into?: Float32Array): Float32Array {
-  const out = into ?? new Float32Array(stored.length);
+  const out = into ?? freshFloat32(stored.length);
   if (out.length !== stored.length) throw new Error(`widenSamples: ${out.length} outputs for ${stored.length} samples`);
   if (scale === 1) out.set(stored);
   else for (let k = 0; k < stored.length; k++) out[k] = stored[k] * scale;
@@ -41,7 +42,7 @@ export function scaleInPlace(img: Image, scale: number): void {
 export function quantizeU16(img: Image, into?: Float32Array): Image {
   const s = img.data;
   if (into && into.length !== s.length) throw new Error(`quantizeU16: output array has ${into.length} samples, expected ${s.length}`);
-  const out = into ?? new Float32Array(s.length);
+  const out = into ?? freshFloat32(s.length);
   for (let i = 0; i < s.length; i++) {
     const v = s[i];
     out[i] = v > 0 ? (v >= 65535 ? 65535 : roundHalfEven(v)) : 0;
@@ -55,7 +56,7 @@ export function quantizeU16(img: Image, into?: Float32Array): Image {
  */
 export function absScaleU8(img: Image, alpha: number): Image {
   const s = img.data;
-  const out = new Float32Array(s.length);
+  const out = freshFloat32(s.length);
   for (let i = 0; i < s.length; i++) {
     const v = Math.abs(alpha * s[i]);
     out[i] = v >= 255 ? 255 : v === v ? roundHalfEven(v) : 0;

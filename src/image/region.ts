@@ -1,6 +1,7 @@
 /** Cutting rectangles out of images (copies), optionally with a stride (numpy `a[y0:y1:s, x0:x1:s]`). */
 import { createImage, type Image } from './image.ts';
 import { gaussianBlur } from './blur.ts';
+import { freshFloat32 } from './fresh-memory.ts';
 
 /** Throws unless [y0,y1)×[x0,x1) with the step is a non-empty integer rectangle inside the image. */
 export function checkRect(img: Image, y0: number, y1: number, x0: number, x1: number, step: number): void {
@@ -21,7 +22,7 @@ export function crop(img: Image, y0: number, y1: number, x0: number, x1: number)
   const C = img.channels;
   const w = x1 - x0;
   const h = y1 - y0;
-  const out = new Float32Array(w * h * C);
+  const out = freshFloat32(w * h * C);
   const srcRow = img.width * C;
   for (let y = 0; y < h; y++) {
     const s = (y0 + y) * srcRow + x0 * C;
@@ -40,7 +41,7 @@ export function cropStrided(img: Image, y0: number, y1: number, x0: number, x1: 
   const C = img.channels;
   const w = Math.ceil((x1 - x0) / step);
   const h = Math.ceil((y1 - y0) / step);
-  const out = new Float32Array(w * h * C);
+  const out = freshFloat32(w * h * C);
   const data = img.data;
   const srcRow = img.width * C;
   let o = 0;

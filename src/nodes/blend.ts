@@ -10,6 +10,7 @@
 import type { NodeDefinition } from '../graph/types.js';
 import { getKernels } from '../image/kernels.js';
 import type { Image, StackParts } from './data.js';
+import { freshFloat32 } from '../image/fresh-memory.js';
 
 export type BlendParams = Record<string, number | boolean | string | number[]>;
 
@@ -29,7 +30,7 @@ export const blendNode: NodeDefinition<BlendParams> = {
     const { width: wD, height: hD, channels: C } = parts;
     const acc = parts.weighted.data;
     const ws = parts.weightSum;
-    const out = new Float32Array(wD * hD * C);
+    const out = freshFloat32(wD * hD * C);
     for (let p = 0; p < wD * hD; p++) {
       const inv = 1 / ws[p];
       for (let c = 0; c < C; c++) out[p * C + c] = acc[p * C + c] * inv;

@@ -9,6 +9,7 @@ import { InputError, type FrameSource } from '../io/frame-source.js';
 import { readImageFile } from '../io/image-file.js';
 import { FrameSet, rereadsOriginals, type BufferingLevel } from '../runtime/frame-store.js';
 import type { SerByteOrderOption } from '../io/ser.js';
+import { freshFloat32 } from '../image/fresh-memory.js';
 
 export interface SourceParams extends Record<string, string | number | boolean | number[]> {
   path: string;
@@ -30,7 +31,7 @@ async function loadMaster(path: string, what: string, scale: number, source: Fra
     throw new InputError(path, `${what} is ${img.width}x${img.height}x${img.planes}, the frames are ${info.width}x${info.height}x${info.planes}`);
   }
   const s = img.bitDepth === 8 ? 256 : img.bitDepth === 32 ? 1 : scale;
-  const out = new Float32Array(img.data.length);
+  const out = freshFloat32(img.data.length);
   for (let i = 0; i < out.length; i++) out[i] = img.data[i] * s;
   return out;
 }

@@ -32,6 +32,7 @@ import type { Alignment, APGrid, LocalShifts, Ranking, Selection, StackParts } f
 import { checkAbort, checkConsistency, usableFrameCount } from './lib/ap-common.js';
 import { backgroundRuns, rampWeightSum, type WeightedPatch } from './lib/stack-weights.js';
 import { accumulatePatch, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type StoredFrame, axisTaps, rampWeights, type AxisTaps, type SampleMode } from './lib/stack-sample.js';
+import { freshFloat32 } from '../image/fresh-memory.js';
 
 export interface StackParams extends Record<string, number | boolean | string | number[]> {
   drizzle: string;
@@ -173,8 +174,8 @@ export const stackNode: NodeDefinition<StackParams> = {
       med = median(bright);
     }
 
-    const acc = new Float32Array(hD * wD * C);
-    const bg = holes > 0 ? new Float32Array(h * w * C) : null;
+    const acc = freshFloat32(hD * wD * C);
+    const bg = holes > 0 ? freshFloat32(h * w * C) : null;
     let bgCount = 0;
     const borders = { top: 0, bottom: 0, left: 0, right: 0 };
     const track = (ty: AxisTaps, tx: AxisTaps) => {

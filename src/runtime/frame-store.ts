@@ -30,6 +30,14 @@ import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
 import type { KernelPool } from '../image/workers/pool.js';
 import { sharedKernelPool } from '../image/workers/shared-pool.js';
 import { FrameArena, sharedPopulator, type MemoryPopulator } from './populate.js';
+import { freshFloat32 } from '../image/fresh-memory.js';
+
+/** A float copy of 16-bit samples, committed in bulk (fresh-memory.ts). */
+function copyToFresh(g: Uint16Array): Float32Array {
+  const out = freshFloat32(g.length);
+  out.set(g);
+  return out;
+}
 
 export type BufferingLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -207,7 +215,7 @@ export class FrameSet {
    */
   private scratchView(key: string, length: number): Float32Array {
     let a = this.scratchViews.get(key);
-    if (!a || a.length !== length) { a = new Float32Array(length); this.scratchViews.set(key, a); }
+    if (!a || a.length !== length) { a = freshFloat32(length); this.scratchViews.set(key, a); }
     return new Float32Array(a.buffer, 0, length);
   }
 
@@ -342,7 +350,7 @@ export class FrameSet {
     this.check(i);
     return this.memo('G', i, async () => {
       const g = (await this.firstPass(i)).g;
-      return { width: this.width, height: this.height, channels: 1 as const, data: new Float32Array(g) };
+      return { width: this.width, height: this.height, channels: 1 as const, data: copyToFresh(g) };
     });
   }
 
@@ -507,7 +515,7 @@ export class FrameSet {
     return this.memo('L', i, async () => {
       const fp = await this.firstPass(i);
       this.stats.laplacians++;
-      const l = fp.l ?? laplacianOf(new Float32Array(fp.g), this.width, this.height);
+      const l = fp.l ?? laplacianOf(copyToFresh(fp.g), this.width, this.height);
       if (this.level >= 1) this.keepL[i] = l;
       return l;
     });
@@ -599,7 +607,7 @@ function cropImage(img: Image, roi: number[]): Image {
   const [y0, y1, x0, x1] = roi;
   const C = img.channels;
   const w = x1 - x0, h = y1 - y0;
-  const out = new Float32Array(w * h * C);
+  const out = freshFloat32(w * h * C);
   for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * C, ((y0 + y) * img.width + x1) * C), y * w * C);
   return { width: w, height: h, channels: img.channels, data: out };
 }

@@ -20,6 +20,7 @@
 import { createImage, requireMono, type Image, type Plane } from '../image.ts';
 import { gaussianKernel, gaussianKernelSigma } from '../blur.ts';
 import { reflect101 } from '../numeric.ts';
+import { commitNow, freshFloat32 } from '../fresh-memory.ts';
 import { interpolationTaps, type Interpolation, type StoredPlane } from '../resample.ts';
 import { referenceKernels, type Kernels } from '../kernels.ts';
 import { checkRect } from '../region.ts';
@@ -233,6 +234,8 @@ export class WasmKernelInstance {
         this.top = p;
         throw new WasmMemoryError(`kernels.wasm: cannot grow the memory to ${this.top + bytes} bytes (${(e as Error).message})`);
       }
+      const buf = this.exports.memory.buffer;
+      commitNow(new Uint8Array(buf, have, buf.byteLength - have)); // fresh pages in bulk (fresh-memory.ts)
     }
     return p;
   }
@@ -246,7 +249,7 @@ export class WasmKernelInstance {
   }
   /** A new Float32Array (owned by the caller) with a copy of n floats at ptr. */
   copyF32(ptr: number, n: number): Float32Array {
-    const out = new Float32Array(n);
+    const out = freshFloat32(n);
     out.set(this.f32(ptr, n));
     return out;
   }
@@ -382,7 +385,10 @@ export class WasmKernelInstance {
     if (isFloat) this.f32(src, n).set(data);
     else this.u16(src, n).set(data);
     fn(src, isFloat ? 1 : 0, row, rows, q, dst);
-    return Buffer.from(this.u8(dst, rows * (2 * row + 1)));
+    const out = Buffer.allocUnsafeSlow(rows * (2 * row + 1));
+    commitNow(out);
+    out.set(this.u8(dst, out.length));
+    return out;
   }
 
   /** `quantizeU16` (pointwise.ts), bit-identical (f32x4.nearest rounds ties to even). */
@@ -395,7 +401,7 @@ export class WasmKernelInstance {
     const p = this.alloc(n * 4);
     this.f32(p, n).set(img.data);
     fn(p, p, n);
-    const out = into ?? new Float32Array(n);
+    const out = into ?? freshFloat32(n);
     out.set(this.f32(p, n));
     return createImage(img.width, img.height, img.channels, out);
   }

@@ -7,6 +7,7 @@ import { roundHalfEven } from '../../image/numeric.js';
 import type { Alignment, APGrid, Selection } from '../data.js';
 import type { FrameSet } from '../../runtime/frame-store.js';
 import { CancelledError } from '../../runtime/events.js';
+import { freshFloat32 } from '../../image/fresh-memory.js';
 
 export { roundHalfEven };
 
@@ -44,7 +45,7 @@ export function gridLocations(n: number, mbd: number, step: number): { even: num
 export function monoImage(img: Image): Image {
   if (img.channels === 1) return img;
   const n = img.width * img.height;
-  const out = new Float32Array(n);
+  const out = freshFloat32(n);
   const d = img.data;
   for (let p = 0; p < n; p++) out[p] = 0.299 * d[3 * p] + 0.587 * d[3 * p + 1] + 0.114 * d[3 * p + 2];
   return { width: img.width, height: img.height, channels: 1, data: out };

@@ -18,6 +18,7 @@
  */
 import { createImage, type Image } from '../../image/image.js';
 import { getKernels } from '../../image/kernels.js';
+import { freshFloat32 } from '../../image/fresh-memory.js';
 
 /** PSS's maximum RGB shift in input pixels. */
 export const RGB_MAX_SHIFT = 5;
@@ -57,7 +58,7 @@ export interface RgbAlignOptions {
 
 function channelPlane(img: Image, c: number): Image {
   const P = img.width * img.height;
-  const out = new Float32Array(P);
+  const out = freshFloat32(P);
   const d = img.data;
   for (let p = 0, i = c; p < P; p++, i += 3) out[p] = d[i];
   return createImage(img.width, img.height, 1, out);
@@ -177,7 +178,7 @@ export function alignRgbChannels(img: Image, resolutionIndex: number, opts: RgbA
     return f === 1 ? cut : K.resize(cut, 1 / f, 'cubic');
   });
   const { width: w, height: h } = outPlanes[1];
-  const out = new Float32Array(w * h * 3);
+  const out = freshFloat32(w * h * 3);
   for (let c = 0; c < 3; c++) {
     const d = outPlanes[c].data;
     for (let p = 0, i = c; p < w * h; p++, i += 3) out[i] = d[p];

@@ -13,6 +13,7 @@
  */
 import { createImage, type Image } from '../../image/image.js';
 import { reflect101, roundHalfEven } from '../../image/numeric.js';
+import { freshFloat32 } from '../../image/fresh-memory.js';
 
 const BINS_PER_CHANNEL = 1 << 12;
 const FLT_EPSILON = 1.1920929e-7;
@@ -67,7 +68,7 @@ export function bilateralFilter(img: Image, opts: BilateralOptions): Image {
   // Padded copy (reflect-101) so the inner loop needs no border logic.
   const pw = w + 2 * rad;
   const ph = h + 2 * rad;
-  const pad = new Float32Array(pw * ph * C);
+  const pad = freshFloat32(pw * ph * C);
   for (let py = 0; py < ph; py++) {
     const sy = reflect101(py - rad, h);
     for (let px = 0; px < pw; px++) {
@@ -93,7 +94,7 @@ export function bilateralFilter(img: Image, opts: BilateralOptions): Image {
   const tapOfs = Int32Array.from(ofs);
   const tapW = Float32Array.from(sw);
 
-  const out = new Float32Array(data.length);
+  const out = freshFloat32(data.length);
   const maxIdx = nBins; // idx + 1 ≤ nBins + 1 stays inside the table
   if (C === 1) {
     for (let y = 0; y < h; y++) {

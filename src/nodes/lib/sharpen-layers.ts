@@ -17,6 +17,7 @@
 import { createImage, type Image } from '../../image/image.js';
 import { getKernels } from '../../image/kernels.js';
 import { bilateralFilter } from './sharpen-bilateral.js';
+import { freshFloat32, freshFloat64 } from '../../image/fresh-memory.js';
 
 export interface SharpenLayer {
   /** Radius r in pixels (σ = r/3), 0.1 … 9.9. */
@@ -36,7 +37,7 @@ const TINY = 1e-5;
 /** Applies the layer stack to every channel of `img` together (no luminance handling). Returns a new, clipped image. */
 export function applyLayers(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Image {
   const v = layerSum(img, layers, signal);
-  const out = new Float32Array(v.length);
+  const out = freshFloat32(v.length);
   for (let i = 0; i < v.length; i++) out[i] = clip16(v[i]);
   return createImage(img.width, img.height, img.channels, out);
 }
@@ -54,11 +55,11 @@ export function sharpenImage(img: Image, layers: readonly SharpenLayer[], lumina
   if (img.channels === 1 || !luminanceOnly) return applyLayers(img, layers, signal);
   const P = img.width * img.height;
   const src = img.data;
-  const V = new Float32Array(P);
+  const V = freshFloat32(P);
   for (let p = 0, i = 0; p < P; p++, i += 3) V[p] = Math.max(src[i], src[i + 1], src[i + 2]);
   // V' is not clipped before the ratio is applied; each channel is clipped afterwards.
   const Vs = layerSum(createImage(img.width, img.height, 1, V), layers, signal);
-  const out = new Float32Array(src.length);
+  const out = freshFloat32(src.length);
   for (let p = 0, i = 0; p < P; p++, i += 3) {
     const v = V[p];
     const vn = Vs[p];
@@ -74,7 +75,7 @@ export function sharpenImage(img: Image, layers: readonly SharpenLayer[], lumina
 function layerSum(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Float64Array {
   const K = getKernels();
   const n = img.data.length;
-  const acc = new Float64Array(n);
+  const acc = freshFloat64(n);
   let L = img;
   for (const layer of layers) {
     signal?.throwIfAborted();
@@ -84,7 +85,7 @@ function layerSum(img: Image, layers: readonly SharpenLayer[], signal?: AbortSig
     const nxt = next.data;
     if (layer.denoise > TINY) {
       const d = layer.denoise;
-      const D = new Float32Array(n);
+      const D = freshFloat32(n);
       for (let i = 0; i < n; i++) D[i] = cur[i] - nxt[i];
       const Db = K.gaussianBlurSigma(createImage(L.width, L.height, L.channels, D), layer.radius / 3).data;
       for (let i = 0; i < n; i++) acc[i] += a * (d * Db[i] + (1 - d) * D[i]);
@@ -106,7 +107,7 @@ function nextLevel(L: Image, layer: SharpenLayer, K: ReturnType<typeof getKernel
   if (beta >= 1 - TINY) return B;
   const G = K.gaussianBlurSigma(L, sigma);
   const n = L.data.length;
-  const mix = new Float32Array(n);
+  const mix = freshFloat32(n);
   for (let i = 0; i < n; i++) mix[i] = beta * B.data[i] + (1 - beta) * G.data[i];
   return createImage(L.width, L.height, L.channels, mix);
 }

@@ -9,6 +9,7 @@
  */
 import { WasmMemoryError } from '../../image/wasm/module.js';
 import { sharedWasmInstance, wasmKernelsEnabled } from '../../image/wasm/node.js';
+import { freshFloat32 } from '../../image/fresh-memory.js';
 
 /** One AP patch on the drizzled grid with its ramps (rampWeights). */
 export interface WeightedPatch {
@@ -44,7 +45,7 @@ function checkPatches(patches: readonly WeightedPatch[], hD: number, wD: number)
 /** The reference (TypeScript) computation. */
 export function rampWeightSumTS(patches: readonly WeightedPatch[], hD: number, wD: number, K: number, lim: number, tile: number): WeightSum {
   checkPatches(patches, hD, wD);
-  const ws = new Float32Array(hD * wD).fill(1e-30);
+  const ws = freshFloat32(hD * wD).fill(1e-30);
   for (const { y0, y1, x0, x1, wy, wx } of patches) {
     for (let Y = y0; Y < y1; Y++) {
       const rb = Y * wD;
