@@ -99,6 +99,22 @@ function startFirstFrame(path: string, ffmpeg: string) {
 
 const isGrayFormat = (pixFmt: string) => /^gray|^y(8|16)|^mono/.test(pixFmt);
 
+/**
+ * Pixels in buf[start … end) (whole RGB triples) whose channels differ by more than 6 levels:
+ * max − min > 6, i.e. some pair differs by more than 6. One call per pipe chunk: a small function
+ * the JIT optimises after a few chunks (a per-pixel closure in one long loop ran mostly unoptimised).
+ */
+function colourfulPixels(buf: Uint8Array, start: number, end: number): number {
+  let big = 0;
+  for (let i = start; i < end; i += 3) {
+    const r = buf[i], g = buf[i + 1], b = buf[i + 2];
+    const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
+    if (mx - mn > 6) big++;
+  }
+  return big;
+}
+
 /** True when the first frame has colour: YUV chroma away from neutral, or RGB channels that differ. */
 function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
   const n = p.width * p.height;
@@ -109,19 +125,18 @@ function detectColour(path: string, p: Probe, r: FfmpegRun): boolean {
   let px = 0;
   const carry = new Uint8Array(3);
   let c = 0;
-  const isBig = (r0: number, g: number, b: number) => Math.abs(r0 - g) > 6 || Math.abs(r0 - b) > 6 || Math.abs(g - b) > 6;
   for (const buf of r.stdout) {
     if (px >= n) break;
     let i = 0;
     if (c > 0) {
       while (c < 3 && i < buf.length) carry[c++] = buf[i++];
       if (c < 3) continue;
-      if (isBig(carry[0], carry[1], carry[2])) big++;
+      big += colourfulPixels(carry, 0, 3);
       px++; c = 0;
     }
     const whole = Math.min(Math.floor((buf.length - i) / 3), n - px);
-    const end = i + 3 * whole;
-    for (; i < end; i += 3) if (isBig(buf[i], buf[i + 1], buf[i + 2])) big++;
+    big += colourfulPixels(buf, i, i + 3 * whole);
+    i += 3 * whole;
     px += whole;
     if (px < n) while (i < buf.length) carry[c++] = buf[i++];
   }
