@@ -3,10 +3,13 @@
  *
  * On the virtual machines this project runs on, the first write to each fresh 4 KiB page costs ~4 µs
  * (~3.7 ms per MiB: ~18 ms for one 1280×960 float image, more than the arithmetic that fills it),
- * and a run makes dozens of such arrays. native/populate.c asks the kernel for transparent huge
- * pages and populates the range in one call: measured here, a fresh 4.9 MB Float32Array committed
- * that way and then filled costs 2–7 ms instead of 18 ms. Contents are unaffected (the memory is
- * zero either way); without the native module (not built, not Linux, a browser) nothing is done.
+ * and a run makes dozens of such arrays. native/populate.c populates the range in one call
+ * (MADV_POPULATE_WRITE): measured here, a fresh 4.9 MB Float32Array committed that way and then
+ * filled costs ~7 ms instead of ~18 ms. Without huge pages: asking for them (MADV_HUGEPAGE) made the
+ * first writes cheaper still, but with this machine's defrag=madvise the kernel compacts memory
+ * synchronously to find them, and a run's commits then took 150–220 ms instead of 30–40 ms.
+ * Contents are unaffected (the memory is zero either way); without the native module (not built,
+ * not Linux, a browser) nothing is done.
  */
 
 /** Below this many bytes the call costs more than it saves. */
@@ -33,11 +36,11 @@ function loadNative(): Native | null {
   return native;
 }
 
-/** Commits the memory of `view` now (huge pages, one populate call) when it is large; a no-op otherwise. */
+/** Commits the memory of `view` now (one populate call) when it is large; a no-op otherwise. */
 export function commitNow(view: ArrayBufferView): void {
   if (view.byteLength < MIN_BYTES) return;
   const n = loadNative();
-  if (n) n.populate(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), true);
+  if (n) n.populate(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), false);
 }
 
 /** `new Float32Array(n)`, committed in bulk when large. */

@@ -99,7 +99,7 @@ export class FrameArena {
       if (!needed) void this.populator?.request(new Uint8Array(s)).then(() => this.committed.add(c));
     }
     if (needed && !this.committed.has(c)) {
-      // Written now: commit it on this thread at once (bulk, ~0.1–0.6 ms per MiB with native/populate.c;
+      // Written now: commit it on this thread at once (in bulk with native/populate.c, see fresh-memory.ts;
       // a chunk the background thread is still committing is mostly done: the rest is cheap).
       if (this.populator) commitNow(new Uint8Array(s));
       this.committed.add(c);
