@@ -6,7 +6,7 @@
  * at buffering levels 1–4) are fresh memory by nature. A `FrameArena` allocates them in chunks of
  * shared memory and has one background thread commit each chunk before the frames reach it, so the
  * main thread (and the kernel workers) write into memory that is already there. The background thread
- * uses native/populate.c (huge pages + MADV_POPULATE_WRITE, ~1–2.5 ms per MiB measured here) when it
+ * uses native/populate.c (MADV_POPULATE_WRITE, no huge pages: see src/image/fresh-memory.ts) when it
  * was built, else it touches one word per page with an atomic add of 0 (never changes data written
  * concurrently). Contents are unaffected either way: only where the cost is paid changes.
  */
