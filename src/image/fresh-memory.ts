@@ -5,9 +5,12 @@
  * (~3.7 ms per MiB: ~18 ms for one 1280×960 float image, more than the arithmetic that fills it),
  * and a run makes dozens of such arrays. native/populate.c populates the range in one call
  * (MADV_POPULATE_WRITE): measured here, a fresh 4.9 MB Float32Array committed that way and then
- * filled costs ~7 ms instead of ~18 ms. Without huge pages: asking for them (MADV_HUGEPAGE) made the
- * first writes cheaper still, but with this machine's defrag=madvise the kernel compacts memory
- * synchronously to find them, and a run's commits then took 150–220 ms instead of 30–40 ms.
+ * filled costs ~7 ms instead of ~18 ms. Without huge pages here, on the main thread: asking for them
+ * (MADV_HUGEPAGE) made the first writes cheaper still (45-frame run 1.44 vs 1.49 s, median of 4),
+ * but with this machine's defrag=madvise the kernel compacts memory synchronously to find them, and
+ * in one phase a run's commits took 150–220 ms instead of 30–40 ms. (The frame arenas are committed
+ * with huge pages by a background thread, populate.ts, where such a stall costs the main thread
+ * nothing: committing them on the main thread without huge pages made Rank ~100 ms slower.)
  * Contents are unaffected (the memory is zero either way); without the native module (not built,
  * not Linux, a browser) nothing is done.
  */

@@ -1,8 +1,7 @@
 // Worker thread of MemoryPopulator (populate.ts). Plain JavaScript so it runs under any loader.
 // For each request { view: Uint8Array on a SharedArrayBuffer } it commits the memory: with the native
-// module (native/populate.c: MADV_POPULATE_WRITE; no huge pages, whose synchronous compaction stalled
-// this machine, see src/image/fresh-memory.ts) when it loads, else by an atomic add of 0 to one word
-// per page — a write fault that never changes a value another thread wrote.
+// module (native/populate.c: MADV_HUGEPAGE + MADV_POPULATE_WRITE) when it loads, else by an atomic
+// add of 0 to one word per page — a write fault that never changes a value another thread wrote.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 
@@ -20,7 +19,7 @@ function touch(view) {
 
 parentPort.on('message', (m) => {
   let how = 'touch';
-  if (native && native.populate(m.view, false) === 0) how = 'native';
+  if (native && native.populate(m.view, true) === 0) how = 'native';
   else touch(m.view);
   parentPort.postMessage({ id: m.id, how });
 });
