@@ -551,6 +551,21 @@ export function firstPass(
   kx: usize, rx: i32, xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
   fbuf: usize, g: usize, half: usize, lap: usize, l8: usize, stats: usize,
 ): f64 {
+  firstPassRows(src, bps, w, h, thr, kx, rx, xsrc, ytab, ring, pad, rowp, fbuf, g, half, 0, h, stats);
+  const sum = load<f64>(stats);
+  firstPassFinish(w, h, half, lap, l8, stats);
+  return sum;
+}
+
+// The first part of firstPass for output rows y0 … y1−1: G rows and the decimated rows of them
+// (`half`), and Σ of the samples ≥ thr of source rows y0 … y1−1 stored (f64) at sumOut. Two threads
+// may each take a band of rows (each with its own ring, pad, rowp and fbuf): the rows do not depend
+// on the split, and the band sums add up to the whole frame's exactly (integers).
+export function firstPassRows(
+  src: usize, bps: i32, w: i32, h: i32, thr: i32,
+  kx: usize, rx: i32, xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
+  fbuf: usize, g: usize, half: usize, y0: i32, y1: i32, sumOut: usize,
+): void {
   // thr = the smallest integer sample value above the cut-off (samples are integers, so
   // m > cutoff ⇔ m ≥ thr). Lanes sum in i32 for at most 4096 samples (< 2^31), then in i64.
   const rowBytes = <usize>w << 2;
@@ -560,13 +575,14 @@ export function firstPass(
   const half4 = f32x4.splat(0.5);
   const one4 = f32x4.splat(1);
   const w2 = (w + 1) >> 1;
-  const h2 = (h + 1) >> 1;
   let sum: i64 = 0;
-  let nextRow = 0;
-  for (let y = 0; y < h; y++) {
+  let nextRow = max(0, y0 - rx);
+  for (let y = y0; y < y1; y++) {
     // ---- widen and filter horizontally the source rows this output row needs ----
     const need = min(h - 1, y + rx);
     for (; nextRow <= need; nextRow++) {
+      const own = nextRow >= y0 && nextRow < y1; // (rows of the other band are not summed here)
+      const sum0 = sum;
       let k = 0;
       if (bps == 1) {
         const row = src + <usize>(nextRow * w);
@@ -623,6 +639,7 @@ export function firstPass(
           if (v >= thr) sum += v;
         }
       }
+      if (!own) sum = sum0;
       padBorders(pad, rx, 1, w, xsrc);
       hPass32(pad, ring + <usize>(nextRow % ringRows) * rowBytes, w, 1, kx, rx);
     }
@@ -665,6 +682,13 @@ export function firstPass(
       }
     }
   }
+  store<f64>(sumOut, <f64>sum);
+}
+
+// The second part of firstPass (after every row of `half` is there): L and its sums into stats.
+export function firstPassFinish(w: i32, h: i32, half: usize, lap: usize, l8: usize, stats: usize): void {
+  const w2 = (w + 1) >> 1;
+  const h2 = (h + 1) >> 1;
   laplacian(half, lap, w2, h2, 1);
   // L = min(255, roundHalfEven(|lap| / 256)): the division by 256 is exact, nearest is half-even.
   // ΣL and ΣL² on the way (Rank's statistics): i32 lanes for at most 256 blocks of 16 (a lane then
@@ -707,7 +731,6 @@ export function firstPass(
   }
   store<f64>(stats, <f64>lsum);
   store<f64>(stats + 8, <f64>lsq);
-  return <f64>sum;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,12 +30,13 @@ try {
 }
 
 /**
- * The same kernels for a shared memory (kernels-mt.wasm): imported `env.memory`, shared, at most 1 GiB
- * (16384 pages). A second instance on another thread computes bands of rows of one call.
+ * The same kernels for a shared memory (kernels-mt.wasm): imported `env.memory`, shared, at most 4 GiB
+ * (65536 pages; a memory given to it may set a lower maximum). A second instance on another thread
+ * computes bands of rows of one call.
  */
 export const MT_FLAGS = [
   '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'threads',
-  '--use', 'abort=', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '16384',
+  '--use', 'abort=', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
 ];
 
 mkdirSync(dirname(outFile), { recursive: true });

@@ -58,6 +58,13 @@ export interface KernelExports {
     kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
     fbuf: number, g: number, half: number, lap: number, l8: number, stats: number,
   ): number;
+  /** firstPass in two steps: a band of G rows, then L (see assembly/kernels.ts; optional: older builds lack them). */
+  firstPassRows?(
+    src: number, bps: number, w: number, h: number, thr: number,
+    kx: number, rx: number, xsrc: number, ytab: number, ring: number, pad: number, rowp: number,
+    fbuf: number, g: number, half: number, y0: number, y1: number, sumOut: number,
+  ): void;
+  firstPassFinish?(w: number, h: number, half: number, lap: number, l8: number, stats: number): void;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
   /** Σv, Σv² of 8-bit samples over rectangles (see assembly/kernels.ts; optional: older builds lack it). */
@@ -97,6 +104,8 @@ export interface KernelExports {
 const PAGE = 65536;
 /** Multiply-adds below which a correlation is not split across threads (Align's phases: 10–35 M; an AP's: < 0.2 M). */
 const SPLIT_MIN_WORK = 2_000_000;
+/** Frame rows below which a first pass is not split across threads. */
+const SPLIT_MIN_ROWS = 64;
 
 /** The wasm memory could not grow (too large an image for a 32-bit memory, or out of memory). */
 export class WasmMemoryError extends RangeError {
@@ -445,21 +454,49 @@ export class WasmKernelInstance {
     const g = out?.g ?? new Uint16Array(plan.g.length);
     const l = out?.l ?? new Uint8Array(plan.l.length);
     if (g.length !== plan.g.length || l.length !== plan.l.length) throw new Error('firstPass: output arrays have the wrong size');
-    const sum = this.runPlan(plan, job.data);
+    const sum = this.runFirstPass(plan, job.data);
     g.set(this.u16(plan.g.offset, plan.g.length));
     l.set(this.u8(plan.l.offset, plan.l.length));
     const st = this.f64(plan.stats.offset, 2);
     return { g, l, lWidth: plan.lWidth, lHeight: plan.lHeight, brightness: sum / plan.samples + 1e-10, lSum: st[0], lSumSq: st[1] };
   }
 
-  /** Grows the memory to `bytes`, writes the plan's tables and the input, runs the export. */
-  runPlan(plan: CallPlan, input: Uint8Array | Uint16Array): number {
+  /**
+   * `runPlan` of a first pass, with the rows split between this thread and the helper when there is
+   * one (shared memory) and the frame is tall enough: the G rows and the brightness sum come out the
+   * same whoever computes which rows (assembly/kernels.ts firstPassRows), L is computed after both.
+   */
+  private runFirstPass(plan: FirstPassPlan, input: Uint8Array | Uint16Array): number {
+    const helper = this.readySplitter;
+    const fnRows = this.exports.firstPassRows;
+    const fnFinish = this.exports.firstPassFinish;
+    const h = plan.args[3];
+    if (!helper || !fnRows || !fnFinish || h < SPLIT_MIN_ROWS) return this.runPlan(plan, input);
+    this.runPlan(plan, input, false);
+    const [src, bps, w, , thr, kx, rx, xsrc, ytab, ring, pad, rowp, fbuf, g, half, lap, l8, stats] = plan.args;
+    const sp = plan.split;
+    const mid = (h >> 1) & ~1; // even: each band decimates its own rows
+    helper.startFirstPassRows([src, bps, w, h, thr, kx, rx, xsrc, ytab, sp.ring, sp.pad, sp.rowp, sp.fbuf, g, half, mid, h, sp.sums + 8]);
+    fnRows(src, bps, w, h, thr, kx, rx, xsrc, ytab, ring, pad, rowp, fbuf, g, half, 0, mid, sp.sums);
+    try {
+      helper.wait();
+    } catch {
+      fnRows(src, bps, w, h, thr, kx, rx, xsrc, ytab, ring, pad, rowp, fbuf, g, half, mid, h, sp.sums + 8); // the helper failed
+    }
+    fnFinish(w, h, half, lap, l8, stats);
+    const sums = this.f64(sp.sums, 2);
+    return sums[0] + sums[1];
+  }
+
+  /** Grows the memory to `bytes`, writes the plan's tables and the input, runs the export (unless `run` is false). */
+  runPlan(plan: CallPlan, input: Uint8Array | Uint16Array, run = true): number {
     this.reset();
     this.alloc(plan.bytes - this.base);
     const buf = this.exports.memory.buffer;
     for (const t of plan.tables) new Uint8Array(buf, t.offset, t.data.length).set(t.data);
     if (input.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, plan.inputOffset, input.length).set(input);
     else new Uint16Array(buf, plan.inputOffset, input.length).set(input);
+    if (!run) return 0;
     const fn = this.exports[plan.fn] as (...a: number[]) => number;
     return fn(...plan.args);
   }
@@ -909,6 +946,8 @@ export interface FirstPassPlan extends CallPlan {
   readonly samples: number;
   /** f64[2]: ΣL, ΣL². */
   readonly stats: { readonly offset: number; readonly length: 2 };
+  /** A second thread's scratch for `firstPassRows` (ring, pad, rowp, fbuf) and the two band sums (f64[2]). */
+  readonly split: { readonly ring: number; readonly pad: number; readonly rowp: number; readonly fbuf: number; readonly sums: number };
 }
 
 /** Blur tables as bytes, allocated in `lay` (same content as `WasmKernelInstance.blurSetup`). */
@@ -963,6 +1002,11 @@ export function planFirstPass(
   const l8 = lay.alloc(P2);
   const stats = lay.alloc(16);
   const t = blurTables(lay, w, h, 1, k);
+  const r = t.r;
+  const split = {
+    ring: lay.alloc((2 * r + 1) * w * 4), pad: lay.alloc((w + 2 * r) * 4), rowp: lay.alloc(2 * r * 4 + 4),
+    fbuf: lay.alloc(w * 4), sums: lay.alloc(16),
+  };
   // samples are integers: m > cutoff ⇔ m ≥ thr
   const thr = Number.isNaN(blackCutoff) ? 0x7fffffff
     : Math.max(-0x80000000, Math.min(0x7fffffff, Math.floor(blackCutoff) + 1));
@@ -975,6 +1019,7 @@ export function planFirstPass(
     g: { offset: gp, length: P },
     l: { offset: l8, length: P2 },
     stats: { offset: stats, length: 2 },
+    split,
     lWidth: w2,
     lHeight: h2,
     samples: P,

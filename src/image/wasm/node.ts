@@ -78,20 +78,40 @@ export function createWasmInstance(path?: string): WasmKernelInstance | null {
 
 let shared: WasmKernelInstance | null | undefined;
 
-/** The process-wide instance behind `wasmKernels` (created on first use), or null. */
+/**
+ * The process-wide instance behind `wasmKernels` (created on first use), or null. With the helper
+ * thread (see `correlateWasmInstance`) it is kernels-mt.wasm on a shared memory the helper also has,
+ * so that a frame's first pass can be split between the two threads (WasmKernelInstance.firstPass).
+ */
 export function sharedWasmInstance(): WasmKernelInstance | null {
   if (shared === undefined) {
-    shared = createWasmInstance();
+    shared = null;
+    const infra = loadWasmModule() ? helperInfra() : null;
+    if (infra) {
+      try {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+        const inst = new WasmKernelInstance(infra.mod, { env: { memory } });
+        inst.attachRowSplitter(infra.helper.attach(memory));
+        shared = inst;
+      } catch {
+        shared = null;
+      }
+    }
+    shared ??= createWasmInstance();
     if (!shared) warnOnce(`luckygraph: WebAssembly kernels unavailable, using the TypeScript kernels: ${lastError}`);
   }
   return shared;
 }
+
+/** Largest shared memory of the instance behind most kernels: 4 GiB (65536 pages), as an unshared one. */
+const SHARED_MAX_PAGES = 65536;
 
 /** The same kernels for a shared memory (built with kernels.wasm; optional). */
 export const WASM_MT_PATH = fileURLToPath(new URL('./kernels-mt.wasm', import.meta.url));
 
 let correlator: WasmKernelInstance | null | undefined;
 let rowHelper: NccRowHelper | null = null;
+let infraState: { mod: WebAssembly.Module; helper: NccRowHelper; correlator: WasmKernelInstance } | null | undefined;
 
 /**
  * Whether big correlations use a second thread: on machines with at least two cores, unless
@@ -102,25 +122,35 @@ export function rowHelperWanted(): boolean {
 }
 
 /**
- * The instance behind `correlateWindow`: kernels-mt.wasm on a shared memory with the row helper thread
- * (see row-helper.ts), or else the shared instance.
+ * kernels-mt.wasm, the correlation instance on a shared memory and the helper thread on it (once),
+ * or null (one core, LUCKYGRAPH_ROW_HELPER=0, no threads or no kernels-mt.wasm).
  */
-export function correlateWasmInstance(): WasmKernelInstance | null {
-  if (correlator === undefined) {
-    correlator = null;
-    if (rowHelperWanted() && sharedWasmInstance()) {
+function helperInfra(): { mod: WebAssembly.Module; helper: NccRowHelper; correlator: WasmKernelInstance } | null {
+  if (infraState === undefined) {
+    infraState = null;
+    if (rowHelperWanted() && loadWasmModule()) {
       try {
         const mod = new WebAssembly.Module(readFileSync(WASM_MT_PATH));
         const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
         const inst = new WasmKernelInstance(mod, { env: { memory } });
-        rowHelper = new NccRowHelper(mod, memory);
-        inst.attachRowSplitter(rowHelper);
-        correlator = inst;
+        const helper = new NccRowHelper(mod, memory);
+        inst.attachRowSplitter(helper);
+        rowHelper = helper;
+        infraState = { mod, helper, correlator: inst };
       } catch {
-        correlator = null; // no threads or no kernels-mt.wasm: one thread
+        infraState = null;
       }
     }
   }
+  return infraState;
+}
+
+/**
+ * The instance behind `correlateWindow`: kernels-mt.wasm on a shared memory with the row helper thread
+ * (see row-helper.ts), or else the shared instance.
+ */
+export function correlateWasmInstance(): WasmKernelInstance | null {
+  if (correlator === undefined) correlator = helperInfra()?.correlator ?? null;
   return correlator ?? sharedWasmInstance();
 }
 

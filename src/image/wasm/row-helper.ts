@@ -1,8 +1,9 @@
 /**
  * A second thread for the big correlations (Align's two MLC phases): kernels-mt.wasm instantiated on
  * the main instance's shared memory computes one band of the output rows while the main thread
- * computes the other (`WasmKernelInstance.correlateWindow`); and, for Shift, half of one frame's
- * alignment points (`mlcFrame`, see mlc-frame.ts). Rows do not depend on each other, so
+ * computes the other (`WasmKernelInstance.correlateWindow`); for Shift, half of one frame's
+ * alignment points (`mlcFrame`, see mlc-frame.ts); and, on the memory of the instance behind the other
+ * kernels (attached, `attach`), half of the rows of a frame's first pass (`firstPassRows`). Rows do not depend on each other, so
  * the map is the same, bit for bit, whoever computes which rows. The helper is used only once it has
  * said it is ready; until then (or if it fails) the main thread computes every row.
  *
@@ -18,6 +19,9 @@ const WAIT_LIMIT_MS = 10_000;
 /** Job kinds (the message the helper receives; its arguments are in the control block). */
 const JOB_NCC_ROWS = 0;
 const JOB_MLC_FRAME = 1;
+const JOB_FIRST_PASS_ROWS = 2;
+/** Arguments of the largest job (firstPassRows). */
+const MAX_ARGS = 18;
 
 export interface RowSplitter {
   /** True once the helper can take jobs. */
@@ -26,6 +30,8 @@ export interface RowSplitter {
   start(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number, tt: number, u0: number, u1: number): void;
   /** Starts `mlcFrame(…12 arguments)` on the helper (pointers into the shared memory). */
   startMlcFrame(args: readonly number[]): void;
+  /** Starts `firstPassRows(…18 arguments)` on the helper (pointers into the shared memory). */
+  startFirstPassRows(args: readonly number[]): void;
   /** Waits for the job started last; throws if the helper failed or timed out (it is then not used again). */
   wait(): void;
 }
@@ -36,13 +42,21 @@ export class NccRowHelper implements RowSplitter {
   private readonly args: Float64Array;
   private ok = false;
   private broken = false;
+  /** Memories attached after the first (`attach`), once the helper has instantiated the module on them. */
+  private readonly attached = new Set<number>();
+  private nextMemory = 1;
+  /** A job was posted and nobody has waited for it yet. */
+  private pending = false;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
-    const control = new SharedArrayBuffer(16 + 12 * 8);
+    const control = new SharedArrayBuffer(16 + MAX_ARGS * 8);
     this.state = new Int32Array(control, 0, 4);
-    this.args = new Float64Array(control, 16, 12);
+    this.args = new Float64Array(control, 16, MAX_ARGS);
     this.worker = new Worker(WORKER_URL, { workerData: { module, memory, control } });
-    this.worker.on('message', (m) => { if (m === 'ready') this.ok = true; });
+    this.worker.on('message', (m) => {
+      if (m === 'ready') this.ok = true;
+      else if (m && typeof m === 'object' && typeof m.attached === 'number') this.attached.add(m.attached);
+    });
     this.worker.on('error', () => { this.broken = true; });
     this.worker.on('exit', () => { this.broken = true; });
     this.worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
@@ -52,21 +66,50 @@ export class NccRowHelper implements RowSplitter {
     return this.ok && !this.broken;
   }
 
-  start(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number, tt: number, u0: number, u1: number): void {
-    const a = this.args;
-    a[0] = I; a[1] = Ww; a[2] = Hw; a[3] = T; a[4] = Wt; a[5] = Ht; a[6] = out; a[7] = ii; a[8] = tt; a[9] = u0; a[10] = u1;
+  /**
+   * The same helper for another instance of the module on another shared memory (e.g. the instance
+   * behind most kernels): the helper instantiates the module on it too; the view is ready once it has.
+   */
+  attach(memory: WebAssembly.Memory): RowSplitter {
+    const index = this.nextMemory++;
+    this.worker.postMessage({ attach: memory, index });
+    const helper = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      get ready() { return helper.ready && helper.attached.has(index); },
+      start: (...a: number[]) => helper.post(index, JOB_NCC_ROWS, a),
+      startMlcFrame: (a) => helper.post(index, JOB_MLC_FRAME, a),
+      startFirstPassRows: (a) => helper.post(index, JOB_FIRST_PASS_ROWS, a),
+      wait: () => helper.wait(),
+    };
+  }
+
+  private post(memory: number, job: number, args: readonly number[]): void {
+    if (args.length > MAX_ARGS) throw new Error(`a helper job takes at most ${MAX_ARGS} arguments, got ${args.length}`);
+    if (this.pending) {
+      try { this.wait(); } catch { /* the helper is marked broken */ }
+    }
+    this.pending = true;
+    this.args.set(args);
     Atomics.store(this.state, 1, 0);
-    this.worker.postMessage(JOB_NCC_ROWS);
+    this.worker.postMessage(job + (memory << 4));
+  }
+
+  start(I: number, Ww: number, Hw: number, T: number, Wt: number, Ht: number, out: number, ii: number, tt: number, u0: number, u1: number): void {
+    this.post(0, JOB_NCC_ROWS, [I, Ww, Hw, T, Wt, Ht, out, ii, tt, u0, u1]);
   }
 
   startMlcFrame(args: readonly number[]): void {
     if (args.length !== 12) throw new Error(`mlcFrame takes 12 arguments, got ${args.length}`);
-    this.args.set(args);
-    Atomics.store(this.state, 1, 0);
-    this.worker.postMessage(JOB_MLC_FRAME);
+    this.post(0, JOB_MLC_FRAME, args);
+  }
+
+  startFirstPassRows(args: readonly number[]): void {
+    if (args.length !== 18) throw new Error(`firstPassRows takes 18 arguments, got ${args.length}`);
+    this.post(0, JOB_FIRST_PASS_ROWS, args);
   }
 
   wait(): void {
+    this.pending = false;
     const t0 = Date.now();
     while (Atomics.load(this.state, 1) === 0) {
       Atomics.wait(this.state, 1, 0, 100);

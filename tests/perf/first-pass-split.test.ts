@@ -1,0 +1,76 @@
+/**
+ * The first pass split between the main thread and the helper (WasmKernelInstance.firstPass on the
+ * shared-memory instance, assembly/kernels.ts firstPassRows): G, L, b and the L sums are bit-identical
+ * with one thread, on real frames, for 8- and 16-bit samples, and when the helper fails.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createWasmInstance, sharedWasmInstance, correlateWasmInstance } from '../../src/image/wasm/node.ts';
+import type { WasmKernelInstance } from '../../src/image/wasm/module.ts';
+import { openFrameSource } from '../../src/io/open-source.ts';
+import { SHARED_DATA } from '../helpers/shared-data.ts';
+import { ensureWasmBuilt } from './setup.ts';
+
+const MOON = join(SHARED_DATA, 'synthetic/moon-512/frames.ser');
+const SAMPLE = join(__dirname, '../../samples/moon-small/frames.ser');
+let frames: { data: Uint8Array | Uint16Array; width: number; height: number }[] = [];
+
+beforeAll(async () => {
+  ensureWasmBuilt();
+  const src = await openFrameSource(existsSync(MOON) ? MOON : SAMPLE);
+  for (const i of [0, 7]) {
+    const f = await src.read(i);
+    const d = f.data instanceof Uint16Array ? Uint16Array.from(f.data) : Uint8Array.from(f.data);
+    frames.push({ data: d, width: f.width, height: f.height });
+    // the same frame as 8-bit samples
+    frames.push({ data: Uint8Array.from(d, (v) => (d instanceof Uint16Array ? v >> 8 : v)), width: f.width, height: f.height });
+  }
+  await src.close();
+});
+
+const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+describe('first pass split across the helper thread', () => {
+  it('gives the same G, L, b and sums as one thread (and as a plain instance), also when the helper fails', async () => {
+    const inst = sharedWasmInstance()!;
+    correlateWasmInstance();
+    const t0 = Date.now();
+    const helperOf = (i: WasmKernelInstance) => (i as unknown as { splitter: { ready: boolean } | null }).splitter;
+    while (!helperOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(helperOf(inst)?.ready).toBe(true);
+    const plain = createWasmInstance()!;
+    // count the bands the helper is given (the split really happens)
+    const real = helperOf(inst) as unknown as { startFirstPassRows(a: number[]): void } & Record<string, unknown>;
+    let bands = 0;
+    const counting = new Proxy(real, {
+      get(t, k) {
+        if (k === 'startFirstPassRows') return (a: number[]) => { bands++; t.startFirstPassRows(a); };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    inst.attachRowSplitter(counting as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+    for (const f of frames) {
+      for (const noise of [3, 7]) {
+        const job = { data: f.data, width: f.width, height: f.height, noise, blackCutoff: 15 * 256 };
+        const a = plain.firstPass(job);
+        const b = inst.firstPass(job);
+        expect(same(a.g, b.g) && same(a.l, b.l), `${f.data.BYTES_PER_ELEMENT * 8}-bit noise ${noise}`).toBe(true);
+        expect([b.brightness, b.lSum, b.lSumSq]).toEqual([a.brightness, a.lSum, a.lSumSq]);
+      }
+    }
+    expect(bands).toBe(frames.length * 2);
+    const helper = real;
+    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, wait() { throw new Error('helper failed'); } };
+    try {
+      inst.attachRowSplitter(failing);
+      const job = { data: frames[0].data, width: frames[0].width, height: frames[0].height, noise: 7, blackCutoff: 15 * 256 };
+      const a = plain.firstPass(job);
+      const b = inst.firstPass(job);
+      expect(same(a.g, b.g) && same(a.l, b.l) && a.brightness === b.brightness).toBe(true);
+    } finally {
+      inst.attachRowSplitter(helper as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+    }
+  });
+});
