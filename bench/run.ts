@@ -37,10 +37,10 @@ interface RunJson {
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
-function runPreset(preset: string, input: string, extra: string[] = []): { wallMs: number; json: RunJson } {
+function runPreset(preset: string, input: string, extra: string[] = [], env: Record<string, string> = {}): { wallMs: number; json: RunJson } {
   const out = join(work, 'out.png');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin/luckygraph.js'), 'run', join(root, 'presets', preset), '--input', input, '--out', out, '--json', ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/luckygraph.js'), 'run', join(root, 'presets', preset), '--input', input, '--out', out, '--json', ...extra], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`run failed on ${input}: ${r.stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
   return { wallMs, json: JSON.parse(r.stdout) as RunJson };
@@ -78,12 +78,23 @@ async function pipeline(): Promise<void> {
   if (!inputs.length) { console.log('pipeline: ../shared/data not found, skipped'); return; }
   console.log(`\n## Default preset, median of ${repeat} runs (fresh process each)\n`);
   const summary: (string | number)[][] = [['input', 'frames', 'ours s', 'PSS s', 'PSS/ours', 'decode-only s', 'ours/decode', 'peak RSS MiB', 'PSS RSS MiB', 'level']];
+  // Round-robin over the inputs, each run next to a decode-only pass of the same file: this virtual
+  // machine's speed drifts (±15 % and more over minutes), and a slow phase then hits every input and
+  // both sides of the ours/decode ratio alike.
+  const runsOf = new Map<string, { wallMs: number; json: RunJson }[]>(inputs.map((i) => [i, []]));
+  const decodesOf = new Map<string, number[]>(inputs.map((i) => [i, []]));
+  for (let k = 0; k < repeat; k++) {
+    for (const input of inputs) {
+      runsOf.get(input)!.push(runPreset('default.yaml', input));
+      decodesOf.get(input)!.push(await decodeOnlyMs(input));
+    }
+  }
   for (const input of inputs) {
     const src = await openFrameSource(input);
     const n = src.info.frameCount;
     await src.close();
-    const runs = Array.from({ length: repeat }, () => runPreset('default.yaml', input));
-    const decode = median(await Promise.all(Array.from({ length: 1 }, () => decodeOnlyMs(input))));
+    const runs = runsOf.get(input)!;
+    const decode = median(decodesOf.get(input)!);
     const wall = median(runs.map((r) => r.wallMs)) / 1000;
     const rss = median(runs.map((r) => r.json.peakRssBytes));
     const name = input.split('/').pop()!;
@@ -100,7 +111,8 @@ async function pipeline(): Promise<void> {
   console.log('\n### Whole process\n');
   table(summary);
   console.log('\nPSS\'s times and RSS are from ../shared/data/peer-results (PSS cannot run on these machines);');
-  console.log('decode-only = decoding or reading every frame of the file once, nothing else (same run).');
+  console.log('decode-only = decoding or reading every frame of the file once, nothing else (median of as many');
+  console.log('passes, each right after one of our runs).');
 }
 
 /** Wall time and peak RSS of every buffering level and of 0 / 1 / N workers, on each shared input. */
@@ -113,6 +125,7 @@ async function sweep(): Promise<void> {
   console.log(`(the default is the cores beyond two: ${Math.max(0, cores - 2)} here).\n`);
   const rows: (string | number)[][] = [['input', 'level', 'workers', 'wall s', 'peak RSS MiB', 'PSS RSS MiB']];
   const speed: (string | number)[][] = [['input', 'level', 'wall s, 0 workers', 'wall s, 1 worker', `wall s, ${cores} workers`, `speed-up 0 → ${cores}`, `speed-up 1 → ${cores}`]];
+  const threads: (string | number)[][] = [['input', 'wall s, 1 thread', 'wall s, 2 threads', 'speed-up 1 → 2']];
   for (const input of inputs) {
     const name = input.split('/').pop()!;
     for (const level of [0, 1, 2, 3, 4]) {
@@ -122,10 +135,21 @@ async function sweep(): Promise<void> {
     const auto = runPreset('default.yaml', input).json.level;
     const w = [0, 1, cores].map((n) => runPreset('default.yaml', input, ['--workers', String(n)]).wallMs / 1000);
     speed.push([name, auto, ...w.map((x) => x.toFixed(2)), (w[0] / w[2]).toFixed(2), (w[1] / w[2]).toFixed(2)]);
+    // one thread for every kernel vs the default (the helper thread splits first passes, big
+    // correlations and each frame's AP correlations with the main thread), interleaved, median of 3
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      one.push(runPreset('default.yaml', input, ['--workers', '0'], { LUCKYGRAPH_ROW_HELPER: '0' }).wallMs / 1000);
+      two.push(runPreset('default.yaml', input, ['--workers', '0']).wallMs / 1000);
+    }
+    threads.push([name, median(one).toFixed(2), median(two).toFixed(2), (median(one) / median(two)).toFixed(2)]);
   }
   table(rows);
   console.log('');
   table(speed);
+  console.log('\nKernel threads: the main thread alone (LUCKYGRAPH_ROW_HELPER=0) vs with the helper thread (median of 3, interleaved):\n');
+  table(threads);
 }
 
 /** A generated 2000-frame 1280x960 8-bit SER at level 0: peak RSS must not grow with the frame count. */

@@ -70,7 +70,7 @@ describe('first pass split across the helper thread', () => {
       const b = inst.firstPass(job);
       expect(same(a.g, b.g) && same(a.l, b.l) && a.brightness === b.brightness).toBe(true);
     } finally {
-      inst.attachRowSplitter(helper as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+      inst.attachRowSplitter(helper as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
     }
   });
 });
