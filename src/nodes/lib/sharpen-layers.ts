@@ -38,8 +38,25 @@ const TINY = 1e-5;
 export function applyLayers(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Image {
   const v = layerSum(img, layers, signal);
   const out = freshFloat32(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = clip16(v[i]);
+  inChunks(v.length, (i0, i1) => clipInto(out, v, i0, i1));
   return createImage(img.width, img.height, img.channels, out);
+}
+
+// The image loops below run in chunks of CHUNK samples, one small function call each: the JIT
+// optimises such a function after a few calls, while one long loop over a whole image (run once per
+// process) would spend most of its time unoptimised. Same operations, same order.
+const CHUNK = 4096;
+function inChunks(n: number, f: (i0: number, i1: number) => void): void {
+  for (let i = 0; i < n; i += CHUNK) f(i, Math.min(n, i + CHUNK));
+}
+function clipInto(out: Float32Array, v: Float64Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) out[i] = clip16(v[i]);
+}
+function addDetail(acc: Float64Array, a: number, cur: Float32Array, nxt: Float32Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) acc[i] += a * (cur[i] - nxt[i]);
+}
+function addLast(acc: Float64Array, last: Float32Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) acc[i] += last[i];
 }
 
 /** [0, 65535]; NaN → 0. */
@@ -90,12 +107,12 @@ function layerSum(img: Image, layers: readonly SharpenLayer[], signal?: AbortSig
       const Db = K.gaussianBlurSigma(createImage(L.width, L.height, L.channels, D), layer.radius / 3).data;
       for (let i = 0; i < n; i++) acc[i] += a * (d * Db[i] + (1 - d) * D[i]);
     } else {
-      for (let i = 0; i < n; i++) acc[i] += a * (cur[i] - nxt[i]);
+      inChunks(n, (i0, i1) => addDetail(acc, a, cur, nxt, i0, i1));
     }
     L = next;
   }
   const last = L.data;
-  for (let i = 0; i < n; i++) acc[i] += last[i];
+  inChunks(n, (i0, i1) => addLast(acc, last, i0, i1));
   return acc;
 }
 
