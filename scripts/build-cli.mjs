@@ -19,7 +19,7 @@
 // import.meta.url).href` — so the files are found where they are in the checkout (which may move).
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { cliBundleInputs, newestInputTime } from '../bin/bundle-fresh.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,9 +145,10 @@ export async function buildCli({ outfile = CLI_BUNDLE, logLevel = 'warning' } = 
     note = 'a file under src/ (or tsconfig.json, package.json) has a modification or change time in the future';
   } else {
     const srcAbs = resolve(root, 'src') + sep;
-    const modules = resolve(root, 'node_modules') + sep; // the bundled packages (tracked by package-lock.json)
+    // the bundled packages (tracked by package-lock.json), also when node_modules is a symbolic link
+    const modules = [resolve(root, 'node_modules') + sep, realpathSync(resolve(root, 'node_modules')) + sep];
     const outside = Object.keys(result.metafile.inputs)
-      .filter((f) => !resolve(root, f).startsWith(srcAbs) && !resolve(root, f).startsWith(modules));
+      .filter((f) => !resolve(root, f).startsWith(srcAbs) && !modules.some((m) => resolve(root, f).startsWith(m)));
     if (outside.length) {
       stamp = 0;
       note = `the bundle includes files outside src/, which the freshness check does not watch: ${outside.join(', ')}`;
