@@ -1348,3 +1348,145 @@ export function pngUp16(src: usize, isFloat: i32, row: i32, rows: i32, q: usize,
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// stackRecords: every patch of one frame for the Stack node in one call — the per-axis taps
+// (reference: axisTaps in src/nodes/lib/stack-sample.ts, the same float64 operations) and then
+// stackAccumulate per patch, in record order (bit-identical with one accumulatePatch call each).
+//
+// recs : 80 bytes per patch: i32 y0, lenY, x0, lenX (target origin and size on the accumulator's
+//        grid; taps for targets start + t), wy, wx (f32 ramps or 0), acc (address of the
+//        accumulator), accWidth, D (drizzle), track (1: update borders); f64 at 40: offY, locY,
+//        offX, locX, scale
+// mode : 0 bilinear, 1 cubic, 2 integer
+// borders : i32[4] top, bottom, left, right: the largest clip per side over the tracked patches
+// scratch: yIdx/yWt (i32/f32[4 · max lenY]), xIdx/xWt/xOff (i32/f32/i32[4 · max lenX]),
+//          tmp (f64[max span]), xs (as stackAccumulate)
+export function stackRecords(
+  recs: usize, n: i32, src: usize, W: i32, H: i32, C: i32, mode: i32,
+  yIdx: usize, yWt: usize, xIdx: usize, xWt: usize, xOff: usize, tmp: usize, xs: usize, borders: usize,
+): void {
+  for (let k = 0; k < n; k++) {
+    const r = recs + <usize>k * 80;
+    const y0 = load<i32>(r);
+    const lenY = load<i32>(r, 4);
+    const x0 = load<i32>(r, 8);
+    const lenX = load<i32>(r, 12);
+    const wy = <usize>load<i32>(r, 16);
+    const wx = <usize>load<i32>(r, 20);
+    const acc = <usize>load<i32>(r, 24);
+    const accWidth = load<i32>(r, 28);
+    const D = load<i32>(r, 32);
+    const track = load<i32>(r, 36);
+    const ny = tapsAxis(lenY, y0, H, D, load<f64>(r, 40), load<f64>(r, 48), mode, yIdx, yWt);
+    const fy = tapsFirst;
+    const ey = tapsEnd;
+    const nx = tapsAxis(lenX, x0, W, D, load<f64>(r, 56), load<f64>(r, 64), mode, xIdx, xWt);
+    const fx = tapsFirst;
+    const ex = tapsEnd;
+    if (track) {
+      // clipLo = first, clipHi = len − end (both len when no target is valid), as AxisTaps
+      const emptyY = fy >= ey;
+      const emptyX = fx >= ex;
+      const top = emptyY ? lenY : fy;
+      const bottom = emptyY ? lenY : lenY - ey;
+      const left = emptyX ? lenX : fx;
+      const right = emptyX ? lenX : lenX - ex;
+      if (top > load<i32>(borders)) store<i32>(borders, top);
+      if (bottom > load<i32>(borders, 4)) store<i32>(borders, bottom, 4);
+      if (left > load<i32>(borders, 8)) store<i32>(borders, left, 8);
+      if (right > load<i32>(borders, 12)) store<i32>(borders, right, 12);
+    }
+    if (fy >= ey || fx >= ex) continue;
+    const rows = ey - fy;
+    const cols = ex - fx;
+    let xs0 = 0x7fffffff;
+    let xs1 = -0x7fffffff;
+    for (let q = fx * nx; q < ex * nx; q++) {
+      const i = load<i32>(xIdx + (<usize>q << 2));
+      if (i < xs0) xs0 = i;
+      if (i > xs1) xs1 = i;
+    }
+    const span = (xs1 - xs0 + 1) * C;
+    for (let q = 0; q < cols * nx; q++) {
+      store<i32>(xOff + (<usize>q << 2), (load<i32>(xIdx + (<usize>(fx * nx + q) << 2)) - xs0) * C);
+    }
+    const stride = accWidth * C;
+    stackAccumulate(
+      src, W * C, C,
+      yIdx + (<usize>(fy * ny) << 2), yWt + (<usize>(fy * ny) << 2), ny, rows,
+      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
+      xs0, span,
+      wy ? wy + (<usize>fy << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
+      acc + (<usize>(((y0 + fy) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
+    );
+  }
+}
+
+let tapsFirst: i32 = 0;
+let tapsEnd: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function clampIdx(i: f64, n: i32): i32 {
+  return i < 0 ? 0 : i >= <f64>n ? n - 1 : <i32>i;
+}
+
+// axisTaps (stack-sample.ts) for `len` targets from `start` on a source axis of srcN pixels: taps in
+// idx (i32) and wt (f32, n per target); returns n, sets tapsFirst/tapsEnd (0, 0 when none is valid).
+function tapsAxis(len: i32, start: i32, srcN: i32, D: i32, offset: f64, local: f64, mode: i32, idx: usize, wt: usize): i32 {
+  const n = mode == 1 ? 4 : mode == 2 && D == 1 ? 1 : 2;
+  let first = len;
+  let end = 0;
+  const Df = <f64>D;
+  const T: f64 = mode == 2 ? nearest<f64>(offset * Df) - nearest<f64>(local * Df) : 0;
+  const shift = offset - local;
+  const A: f64 = -0.75;
+  for (let t = 0; t < len; t++) {
+    const Y = <f64>(start + t);
+    let s: f64;
+    let valid: bool;
+    if (mode == 2) {
+      const Yf = Y + T;
+      valid = Yf >= 0 && Yf < <f64>srcN * Df;
+      s = D == 1 ? Yf : (Yf + 0.5) / Df - 0.5;
+    } else {
+      s = D == 1 ? Y + shift : (Y + 0.5) / Df - 0.5 + shift;
+      valid = s >= -0.5 && s < <f64>srcN - 0.5;
+    }
+    if (!valid) continue;
+    if (t < first) first = t;
+    end = t + 1;
+    const k = Math.floor(s);
+    const f = s - k;
+    const o = <usize>(t * n) << 2;
+    if (n == 1) {
+      store<i32>(idx + o, clampIdx(k, srcN));
+      store<f32>(wt + o, 1);
+    } else if (n == 2) {
+      store<i32>(idx + o, clampIdx(k, srcN));
+      store<i32>(idx + o + 4, clampIdx(k + 1, srcN));
+      store<f32>(wt + o, <f32>(1 - f));
+      store<f32>(wt + o + 4, <f32>f);
+    } else {
+      // cubicWeights (src/image/resample.ts), OpenCV's a = −0.75
+      const x0 = f + 1;
+      const c0 = ((A * x0 - 5 * A) * x0 + 8 * A) * x0 - 4 * A;
+      const c1 = ((A + 2) * f - (A + 3)) * f * f + 1;
+      const x2 = 1 - f;
+      const c2 = ((A + 2) * x2 - (A + 3)) * x2 * x2 + 1;
+      const c3 = 1 - c0 - c1 - c2;
+      store<i32>(idx + o, clampIdx(k - 1, srcN));
+      store<i32>(idx + o + 4, clampIdx(k, srcN));
+      store<i32>(idx + o + 8, clampIdx(k + 1, srcN));
+      store<i32>(idx + o + 12, clampIdx(k + 2, srcN));
+      store<f32>(wt + o, <f32>c0);
+      store<f32>(wt + o + 4, <f32>c1);
+      store<f32>(wt + o + 8, <f32>c2);
+      store<f32>(wt + o + 12, <f32>c3);
+    }
+  }
+  if (first >= end) { first = 0; end = 0; }
+  tapsFirst = first;
+  tapsEnd = end;
+  return n;
+}

@@ -31,7 +31,7 @@ import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, LocalShifts, Ranking, Selection, StackParts } from './data.js';
 import { checkAbort, checkConsistency, usableFrameCount } from './lib/ap-common.js';
 import { backgroundRuns, rampWeightSum, type WeightedPatch } from './lib/stack-weights.js';
-import { accumulatePatch, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type StoredFrame, axisTaps, rampWeights, type AxisTaps, type SampleMode } from './lib/stack-sample.js';
+import { accumulateFrame, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type FramePatch, type StoredFrame, rampWeights, type SampleMode } from './lib/stack-sample.js';
 import { freshFloat32 } from '../image/fresh-memory.js';
 
 export interface StackParams extends Record<string, number | boolean | string | number[]> {
@@ -177,17 +177,12 @@ export const stackNode: NodeDefinition<StackParams> = {
     const acc = freshFloat32(hD * wD * C);
     const bg = holes > 0 ? freshFloat32(h * w * C) : null;
     let bgCount = 0;
-    const borders = { top: 0, bottom: 0, left: 0, right: 0 };
-    const track = (ty: AxisTaps, tx: AxisTaps) => {
-      // PSS border_lo/hi: the largest clip per side over all patches and frames.
-      if (ty.clipLo) borders.top = Math.max(borders.top, ty.clipLo);
-      if (ty.clipHi) borders.bottom = Math.max(borders.bottom, ty.clipHi);
-      if (tx.clipLo) borders.left = Math.max(borders.left, tx.clipLo);
-      if (tx.clipHi) borders.right = Math.max(borders.right, tx.clipHi);
-    };
+    // PSS border_lo/hi: the largest clip per side (top, bottom, left, right) over all patches and frames.
+    const clips = new Int32Array(4);
 
-    // With the WebAssembly kernels the accumulator stays in wasm memory for the whole loop.
-    beginAccumulation(acc);
+    // With the WebAssembly kernels the sums (and the ramps) stay in wasm memory for the whole loop,
+    // and each frame's patches are one call.
+    beginAccumulation(acc, { accumulators: bg ? [bg] : [], tables: ramps.flatMap((r) => [r.wy, r.wx]) });
     const storedInWasm = storedFramesAccumulateInWasm();
     try {
       for (let n = 0; n < needed.length; n++) {
@@ -198,25 +193,27 @@ export const stackNode: NodeDefinition<StackParams> = {
         const F: Image | StoredFrame = lease ? lease.frame : await frames.originalView(i);
         try {
           const scale = frames.normalize ? med / (bright[i] + 1e-7) : 1;
+          const patches: FramePatch[] = [];
           for (const q of used[i]) {
             const a = Math.floor(q / kSel);
             const ap = grid.points[a];
             const y0 = ap.patch.y0 * D, y1 = ap.patch.y1 * D, x0 = ap.patch.x0 * D, x1 = ap.patch.x1 * D;
-            const ty = axisTaps(y1 - y0, y0, H, D, al.dy[i], ls.dy[q], mode);
-            const tx = axisTaps(x1 - x0, x0, W, D, al.dx[i], ls.dx[q], mode);
-            track(ty, tx);
-            accumulatePatch(acc, wD, F, ty, tx, y0, x0, ramps[a].wy, ramps[a].wx, scale);
+            patches.push({
+              acc, accWidth: wD, y0, lenY: y1 - y0, x0, lenX: x1 - x0, D,
+              offY: al.dy[i], locY: ls.dy[q], offX: al.dx[i], locX: ls.dx[q], wy: ramps[a].wy, wx: ramps[a].wx, scale, track: true,
+            });
           }
           if (bg && bgFrames.has(i)) {
-            const ty = axisTaps(h, 0, H, 1, al.dy[i], 0, mode);
-            const tx = axisTaps(w, 0, W, 1, al.dx[i], 0, mode);
+            // the background's runs, after the patches (undrizzled, no local shift, no weights)
             for (const r of runs) {
-              const rowTaps: AxisTaps = { ...ty, first: Math.max(ty.first, r.y), end: Math.min(ty.end, r.y + 1) };
-              const colTaps: AxisTaps = { ...tx, first: Math.max(tx.first, r.x0), end: Math.min(tx.end, r.x1) };
-              accumulatePatch(bg, w, F, rowTaps, colTaps, 0, 0, null, null, scale);
+              patches.push({
+                acc: bg, accWidth: w, y0: r.y, lenY: 1, x0: r.x0, lenX: r.x1 - r.x0, D: 1,
+                offY: al.dy[i], locY: 0, offX: al.dx[i], locX: 0, wy: null, wx: null, scale, track: false,
+              });
             }
             bgCount++;
           }
+          accumulateFrame(F, patches, mode, clips);
         } finally {
           lease?.release();
         }
@@ -225,6 +222,7 @@ export const stackNode: NodeDefinition<StackParams> = {
     } finally {
       endAccumulation(acc);
     }
+    const borders = { top: clips[0], bottom: clips[1], left: clips[2], right: clips[3] };
 
     let background: Image | null = null;
     if (bg) {

@@ -9,8 +9,8 @@ import { getKernels, referenceKernels, setKernels } from '../../src/image/kernel
 import { enableWasmKernels, stackWasmInstance, wasmKernels, wasmKernelsEnabled } from '../../src/image/wasm/node.ts';
 import type { Image } from '../../src/image/image.ts';
 import {
-  accumulatePatch, accumulatePatchTS, axisTaps, beginAccumulation, endAccumulation, rampWeights, type SampleMode,
-  storedFramesAccumulateInWasm, type StoredFrame,
+  accumulateFrame, accumulatePatch, accumulatePatchTS, axisTaps, beginAccumulation, endAccumulation, rampWeights, type SampleMode,
+  storedFramesAccumulateInWasm, type FramePatch, type StoredFrame,
 } from '../../src/nodes/lib/stack-sample.ts';
 import { rng } from '../image/helpers.ts';
 import { compare, ensureWasmBuilt, randomFloatImage } from './setup.ts';
@@ -157,4 +157,68 @@ describe('stack accumulation from stored 8/16-bit frames (widened in wasm)', () 
       });
     }
   }
+});
+
+describe('accumulateFrame (one wasm call per frame, taps computed in wasm)', () => {
+  it('bit-identical sums and borders with axisTaps + accumulatePatchTS per patch, every mode, drizzle, channels, a second accumulator', () => {
+    // (count the one-call-per-frame path, so that a silent fallback to the per-patch path fails the test)
+    const inst = stackWasmInstance()!;
+    expect(inst.hasStackRecords).toBe(true);
+    const orig = inst.stackFrameRecords.bind(inst);
+    let calls = 0;
+    inst.stackFrameRecords = (...a: Parameters<typeof orig>) => { calls++; return orig(...a); };
+    for (const mode of ['cubic', 'bilinear', 'integer'] as SampleMode[]) {
+      for (const [D, C] of [[1, 1], [2, 1], [3, 1], [1, 3], [2, 3]] as [number, 1 | 3][]) {
+        const r = rng(11 + D * 5 + C);
+        const W = 61, H = 47, wD = W * D, hD = H * D;
+        const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 200 + k + D * 3 + C, C, -100, 70000));
+        const stored = frames.map((F) => ({ width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 }));
+        const floats = stored.map((s) => ({ width: W, height: H, channels: C, data: Float32Array.from(s.stored) }) as Image);
+        const ramps = Array.from({ length: 6 }, (_, a) => {
+          const y0 = (a * 5) * D, y1 = Math.min(hD, y0 + (18 + a) * D), x0 = (a * 7) * D, x1 = Math.min(wD, x0 + (20 + a) * D);
+          return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };
+        });
+        const acc = new Float32Array(wD * hD * C), bg = new Float32Array(W * H * C);
+        const accRef = acc.slice(), bgRef = bg.slice();
+        const clips = new Int32Array(4), clipsRef = new Int32Array(4);
+        beginAccumulation(acc, { accumulators: [bg], tables: ramps.flatMap((p) => [p.wy, p.wx]) });
+        try {
+          for (let f = 0; f < 3; f++) {
+            const patches: FramePatch[] = [];
+            for (const p of ramps) {
+              const far = r() < 0.2 ? 40 : 4;
+              patches.push({
+                acc, accWidth: wD, y0: p.y0, lenY: p.y1 - p.y0, x0: p.x0, lenX: p.x1 - p.x0, D,
+                offY: (r() - 0.5) * far, locY: (r() - 0.5) * 3, offX: (r() - 0.5) * far, locX: (r() - 0.5) * 3,
+                wy: p.wy, wx: p.wx, scale: 0.5 + r(), track: true,
+              });
+            }
+            for (const [y, x0, x1] of [[0, 0, W], [5, 3, 20], [H - 1, 10, W], [20, 0, 1]]) {
+              patches.push({ acc: bg, accWidth: W, y0: y, lenY: 1, x0, lenX: x1 - x0, D: 1, offY: (r() - 0.5) * 6, locY: 0, offX: (r() - 0.5) * 6, locX: 0, wy: null, wx: null, scale: 1, track: false });
+            }
+            accumulateFrame(stored[f], patches, mode, clips);
+            // the reference: per patch, in TypeScript
+            for (const p of patches) {
+              const ty = axisTaps(p.lenY, p.y0, H, p.D, p.offY, p.locY, mode);
+              const tx = axisTaps(p.lenX, p.x0, W, p.D, p.offX, p.locX, mode);
+              if (p.track) {
+                clipsRef[0] = Math.max(clipsRef[0], ty.clipLo); clipsRef[1] = Math.max(clipsRef[1], ty.clipHi);
+                clipsRef[2] = Math.max(clipsRef[2], tx.clipLo); clipsRef[3] = Math.max(clipsRef[3], tx.clipHi);
+              }
+              accumulatePatchTS(p.acc === acc ? accRef : bgRef, p.accWidth, floats[f], ty, tx, p.y0, p.x0, p.wy, p.wx, p.scale);
+            }
+          }
+        } finally {
+          endAccumulation(acc);
+        }
+        const what = `${mode} D${D} C${C}`;
+        expect(compare(acc, accRef), what).toEqual({ differ: 0, maxAbs: 0 });
+        expect(compare(bg, bgRef), what).toEqual({ differ: 0, maxAbs: 0 });
+        expect(Array.from(clips), what).toEqual(Array.from(clipsRef));
+        expect(acc.some((v) => v !== 0) && bg.some((v) => v !== 0), what).toBe(true);
+      }
+    }
+    expect(calls).toBe(3 * 3 * 5);
+    inst.stackFrameRecords = orig;
+  });
 });

@@ -88,6 +88,11 @@ export interface KernelExports {
   pngUp16?(src: number, isFloat: number, row: number, rows: number, q: number, dst: number): void;
   /** Round half-even and clamp to uint16 (see assembly/kernels.ts; optional: older builds lack it). */
   quantizeU16?(src: number, dst: number, n: number): void;
+  /** Every patch of one frame for the Stack node (see assembly/kernels.ts; optional: older builds lack it). */
+  stackRecords?(
+    recs: number, n: number, src: number, W: number, H: number, C: number, mode: number,
+    yIdx: number, yWt: number, xIdx: number, xWt: number, xOff: number, tmp: number, xs: number, borders: number,
+  ): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
   /** Stack patch accumulation (see assembly/kernels.ts; optional: older builds lack it). */
@@ -589,6 +594,8 @@ export class WasmKernelInstance {
   private stackAcc: Float32Array | null = null;
   private stackAccPtr = 0;
   private stackAccEnd = 0;
+  /** Arrays kept in wasm memory with the accumulator (`stackBind`'s `more`: more accumulators and tables). */
+  private stackMore = new Map<Float32Array, { ptr: number; writable: boolean }>();
 
   /** True when kernels.wasm has the stack accumulation export. */
   get hasStackAccumulate(): boolean {
@@ -650,6 +657,8 @@ export class WasmKernelInstance {
    */
   stackRelease(): void {
     if (this.stackAcc) this.stackAcc.set(this.f32(this.stackAccPtr, this.stackAcc.length));
+    for (const [arr, m] of this.stackMore) if (m.writable) arr.set(this.f32(m.ptr, arr.length));
+    this.stackMore.clear();
     this.stackData = null;
     this.stackMark = 0;
     this.stackAcc = null;
@@ -663,12 +672,86 @@ export class WasmKernelInstance {
    * array then add into the wasm copy without copying the touched region in and out. Call
    * `stackUnbind(acc)` to copy the sums back; until then `acc` itself is stale.
    */
-  stackBind(acc: Float32Array): void {
+  stackBind(acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[] } = {}): void {
     this.stackRelease();
     this.stackAccPtr = this.alloc(acc.length * 4);
+    const extra = [...(more.accumulators ?? []).map((a) => ({ a, writable: true })), ...(more.tables ?? []).map((a) => ({ a, writable: false }))];
+    const ptrs = extra.map(({ a }) => this.alloc(a.length * 4));
     this.stackAccEnd = this.top;
     this.f32(this.stackAccPtr, acc.length).set(acc);
+    extra.forEach(({ a, writable }, k) => {
+      this.f32(ptrs[k], a.length).set(a);
+      this.stackMore.set(a, { ptr: ptrs[k], writable });
+    });
     this.stackAcc = acc;
+  }
+
+  /** True when `a` was bound with the accumulator (`stackBind`'s `more`). */
+  stackHolds(a: Float32Array): boolean {
+    return this.stackMore.has(a);
+  }
+
+  /** True when `stackFrameRecords` can run (the export exists). */
+  get hasStackRecords(): boolean {
+    return typeof this.exports.stackRecords === 'function' && this.hasStackAccumulate;
+  }
+
+  /** The wasm address of a bound accumulator or table (`stackBind`). */
+  private boundAddress(a: Float32Array): number {
+    if (a === this.stackAcc) return this.stackAccPtr;
+    const m = this.stackMore.get(a);
+    if (!m) throw new Error('stackFrameRecords: an accumulator or ramp is not bound (stackBind)');
+    return m.ptr;
+  }
+
+  /**
+   * Every patch of the current frame (`stackFrame…`) in one call: the taps of each patch computed in
+   * wasm (axisTaps' operations) and accumulated in record order — the same sums, bit for bit, as
+   * `axisTaps` + `stackAccumulate` per patch. Accumulators and ramps must be bound (`stackBind`).
+   * Returns the largest clips [top, bottom, left, right] of the patches with `track`, at least `borders`.
+   */
+  stackFrameRecords(width: number, height: number, C: number, mode: 0 | 1 | 2, patches: readonly StackRecord[], borders: Int32Array): void {
+    const fn = this.exports.stackRecords;
+    if (!fn) throw new Error('kernels.wasm: export "stackRecords" is missing (rebuild with npm run build:wasm)');
+    if (this.stackMark === 0) throw new Error('stackFrameRecords: no current frame (call stackFrame first)');
+    const n = patches.length;
+    if (n === 0) return;
+    let maxY = 1;
+    let maxX = 1;
+    for (const p of patches) {
+      if (p.lenY > maxY) maxY = p.lenY;
+      if (p.lenX > maxX) maxX = p.lenX;
+      const accRows = p.acc.length / (p.accWidth * C);
+      if (!(p.y0 >= 0 && p.x0 >= 0 && p.y0 + p.lenY <= accRows && p.x0 + p.lenX <= p.accWidth)) {
+        throw new RangeError('stackFrameRecords: patch outside the accumulator');
+      }
+    }
+    this.top = this.stackMark;
+    const recs = this.alloc(n * 80);
+    const yIdx = this.alloc(maxY * 16);
+    const yWt = this.alloc(maxY * 16);
+    const xIdx = this.alloc(maxX * 16);
+    const xWt = this.alloc(maxX * 16);
+    const xOff = this.alloc(maxX * 16);
+    const tmp = this.alloc((width + 8) * C * 8);
+    const xs = this.alloc((maxX * 5 + 16) * 8);
+    const bp = this.alloc(16);
+    const buf = this.exports.memory.buffer;
+    const I32 = new Int32Array(buf, recs, n * 20);
+    const F64 = new Float64Array(buf, recs, n * 10);
+    for (let k = 0; k < n; k++) {
+      const p = patches[k];
+      const o = k * 20;
+      I32[o] = p.y0; I32[o + 1] = p.lenY; I32[o + 2] = p.x0; I32[o + 3] = p.lenX;
+      I32[o + 4] = p.wy ? this.boundAddress(p.wy) : 0;
+      I32[o + 5] = p.wx ? this.boundAddress(p.wx) : 0;
+      I32[o + 6] = this.boundAddress(p.acc); I32[o + 7] = p.accWidth; I32[o + 8] = p.D; I32[o + 9] = p.track ? 1 : 0;
+      const f = k * 10;
+      F64[f + 5] = p.offY; F64[f + 6] = p.locY; F64[f + 7] = p.offX; F64[f + 8] = p.locX; F64[f + 9] = p.scale;
+    }
+    this.i32(bp, 4).set(borders);
+    fn(recs, n, this.stackSrc, width, height, C, mode, yIdx, yWt, xIdx, xWt, xOff, tmp, xs, bp);
+    borders.set(this.i32(bp, 4));
   }
 
   /** Copies the wasm copy of a bound accumulator back into `acc` and unbinds it (no-op if not bound). */
@@ -676,9 +759,9 @@ export class WasmKernelInstance {
     if (acc === this.stackAcc) this.stackRelease();
   }
 
-  /** True while `acc` is bound (`stackBind`). */
+  /** True while `acc` is bound (`stackBind`, as the accumulator or one of `more.accumulators`). */
   stackBound(acc: Float32Array): boolean {
-    return acc === this.stackAcc;
+    return acc === this.stackAcc || !!this.stackMore.get(acc)?.writable;
   }
 
   /**
@@ -716,7 +799,7 @@ export class WasmKernelInstance {
     const pXW = this.alloc(cols * nx * 4);
     const pWy = wy ? this.alloc(rows * 4) : 0;
     const pWx = wx ? this.alloc(cols * 4) : 0;
-    const bound = acc === this.stackAcc;
+    const bound = acc === this.stackAcc || !!this.stackMore.get(acc)?.writable;
     const pAcc = bound ? 0 : this.alloc(rows * rowW * 4);
     const pTmp = this.alloc(span * 8);
     const pXs = this.alloc((cols * 5 + 16) * 8);
@@ -732,7 +815,7 @@ export class WasmKernelInstance {
     const a0 = ((y0 + ty.first) * accWidth + x0 + tx.first) * C;
     if (bound) {
       if (a0 < 0 || a0 + (rows - 1) * stride + rowW > acc.length) throw new RangeError('stackAccumulate: patch outside the accumulator');
-      fn(this.stackSrc, width * C, C, pYI, pYW, ny, rows, pXO, pXW, nx, cols, xs0, span, pWy, pWx, scale, this.stackAccPtr + a0 * 4, stride, pTmp, pXs);
+      fn(this.stackSrc, width * C, C, pYI, pYW, ny, rows, pXO, pXW, nx, cols, xs0, span, pWy, pWx, scale, this.boundAddress(acc) + a0 * 4, stride, pTmp, pXs);
       return;
     }
     const av = new Float32Array(buf, pAcc, rows * rowW);
@@ -743,6 +826,30 @@ export class WasmKernelInstance {
 }
 
 /** One axis of stack taps (structurally `AxisTaps` of src/nodes/lib/stack-sample.ts). */
+/** One patch of `stackFrameRecords` (see assembly/kernels.ts stackRecords). */
+export interface StackRecord {
+  /** Target origin and size on the accumulator's grid (taps for targets y0 + t, x0 + u). */
+  readonly y0: number;
+  readonly lenY: number;
+  readonly x0: number;
+  readonly lenX: number;
+  /** Bound ramps (or null = weights 1), one weight per target from the first. */
+  readonly wy: Float32Array | null;
+  readonly wx: Float32Array | null;
+  /** A bound accumulator of accWidth·C floats per row. */
+  readonly acc: Float32Array;
+  readonly accWidth: number;
+  readonly D: number;
+  /** Global offset and local shift per axis (axisTaps' offset and local). */
+  readonly offY: number;
+  readonly locY: number;
+  readonly offX: number;
+  readonly locX: number;
+  readonly scale: number;
+  /** Count this patch's clips in the borders. */
+  readonly track: boolean;
+}
+
 export interface StackTaps {
   readonly first: number;
   readonly end: number;

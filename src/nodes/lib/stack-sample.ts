@@ -142,14 +142,16 @@ let boundInst: WasmKernelInstance | null = null;
  * Optional, for a run of `accumulatePatch` calls into the same `acc`: with the WebAssembly kernels,
  * keeps `acc` in wasm memory (no copy of the touched region in and out per call) until
  * `endAccumulation(acc)`, which copies the sums back. Between the two, `acc` must be written only
- * through `accumulatePatch` and read only after `endAccumulation`. No-op on the TypeScript path.
+ * through `accumulatePatch(es)` and read only after `endAccumulation`. `more.accumulators` are kept
+ * (and copied back) the same way; `more.tables` (the ramps) are copied in for `accumulateFrame`.
+ * No-op on the TypeScript path.
  */
-export function beginAccumulation(acc: Float32Array): void {
+export function beginAccumulation(acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[] } = {}): void {
   const inst = stackInstance();
   if (!inst) return;
   if (boundInst) endAccumulation(null);
   try {
-    inst.stackBind(acc);
+    inst.stackBind(acc, more);
     boundInst = inst;
   } catch (e) {
     if (!(e instanceof WasmMemoryError)) throw e;
@@ -207,6 +209,74 @@ export function accumulatePatch(
     }
   }
   accumulatePatchTS(acc, accWidth, stored ? toFloatFrame(F) : F, ty, tx, y0, x0, wy, wx, scale);
+}
+
+/** One patch of `accumulateFrame`: the arguments of one `axisTaps` pair and `accumulatePatch` call. */
+export interface FramePatch {
+  acc: Float32Array;
+  accWidth: number;
+  /** Target origin and size (and the taps' start) per axis, on the accumulator's grid. */
+  y0: number;
+  lenY: number;
+  x0: number;
+  lenX: number;
+  /** Drizzle factor of the taps. */
+  D: number;
+  /** axisTaps' offset (global) and local shift per axis. */
+  offY: number;
+  locY: number;
+  offX: number;
+  locX: number;
+  wy: Float32Array | null;
+  wx: Float32Array | null;
+  scale: number;
+  /** Count the patch's clips in `borders` (PSS border bookkeeping). */
+  track: boolean;
+}
+
+const MODE_CODE: Record<SampleMode, 0 | 1 | 2> = { bilinear: 0, cubic: 1, integer: 2 };
+
+/**
+ * For each patch in order: `axisTaps` per axis, the clips into `borders` ([top, bottom, left, right],
+ * largest per side) when `track`, and `accumulatePatch` from frame F. With the WebAssembly kernels and
+ * every accumulator and ramp bound (`beginAccumulation`), the whole frame is one call (taps computed
+ * in wasm, the same operations); the sums and borders are bit-identical either way.
+ */
+export function accumulateFrame(F: Image | StoredFrame, patches: readonly FramePatch[], mode: SampleMode, borders: Int32Array): void {
+  const inst = stackInstance();
+  const stored = 'stored' in F;
+  if (inst && boundInst === inst && inst.hasStackRecords && (!stored || inst.hasStoredFrames) && allBound(inst, patches)) {
+    try {
+      if (stored) inst.stackFrameStored(F.stored, F.scale);
+      else inst.stackFrame(F.data);
+      inst.stackFrameRecords(F.width, F.height, F.channels, MODE_CODE[mode], patches, borders);
+      return;
+    } catch (e) {
+      if (!(e instanceof WasmMemoryError)) throw e;
+      // memory: patch by patch below (accumulatePatch falls back and warns)
+    }
+  }
+  for (const p of patches) {
+    const ty = axisTaps(p.lenY, p.y0, F.height, p.D, p.offY, p.locY, mode);
+    const tx = axisTaps(p.lenX, p.x0, F.width, p.D, p.offX, p.locX, mode);
+    if (p.track) {
+      if (ty.clipLo > borders[0]) borders[0] = ty.clipLo;
+      if (ty.clipHi > borders[1]) borders[1] = ty.clipHi;
+      if (tx.clipLo > borders[2]) borders[2] = tx.clipLo;
+      if (tx.clipHi > borders[3]) borders[3] = tx.clipHi;
+    }
+    accumulatePatch(p.acc, p.accWidth, F, ty, tx, p.y0, p.x0, p.wy, p.wx, p.scale);
+  }
+}
+
+function allBound(inst: WasmKernelInstance, patches: readonly FramePatch[]): boolean {
+  let last: Float32Array | null = null;
+  for (const p of patches) {
+    if (p.acc !== last && !inst.stackBound(p.acc)) return false;
+    last = p.acc;
+    if ((p.wy && !inst.stackHolds(p.wy)) || (p.wx && !inst.stackHolds(p.wx))) return false;
+  }
+  return true;
 }
 
 /** The TypeScript path of `accumulatePatch` (reference; also used without WebAssembly). */
