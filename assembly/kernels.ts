@@ -142,6 +142,25 @@ export function blurSep(
   kx: usize, rx: i32, ky: usize, ry: i32,
   xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
 ): void {
+  blurSepRows(src, dst, w, h, C, kx, rx, ky, ry, xsrc, ytab, ring, pad, rowp, 0, h);
+}
+
+// The output rows y0 … y1−1 of blurSep (f32 = 0) or blurSep32 (f32 = 1): two threads may each take a
+// band (each with its own ring, pad and rowp); a row does not depend on who computes it.
+export function blurRows(
+  src: usize, dst: usize, w: i32, h: i32, C: i32,
+  kx: usize, rx: i32, ky: usize, ry: i32,
+  xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize, f32: i32, y0: i32, y1: i32,
+): void {
+  if (f32) blurSep32Rows(src, dst, w, h, C, kx, rx, ky, ry, xsrc, ytab, ring, pad, rowp, y0, y1);
+  else blurSepRows(src, dst, w, h, C, kx, rx, ky, ry, xsrc, ytab, ring, pad, rowp, y0, y1);
+}
+
+function blurSepRows(
+  src: usize, dst: usize, w: i32, h: i32, C: i32,
+  kx: usize, rx: i32, ky: usize, ry: i32,
+  xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize, y0: i32, y1: i32,
+): void {
   const rowLen = w * C;
   const rowBytes = <usize>rowLen << 2;
   const ringRows = 2 * ry + 1;
@@ -151,8 +170,8 @@ export function blurSep(
   const kxcV = f64x2.splat(kxc);
   const kycV = f64x2.splat(kyc);
   const n4 = rowLen & ~3;
-  let nextRow = 0;
-  for (let y = 0; y < h; y++) {
+  let nextRow = max(0, y0 - ry);
+  for (let y = y0; y < y1; y++) {
     // ---- horizontal pass for the rows this output row needs ----
     const need = min(h - 1, y + ry);
     for (; nextRow <= need; nextRow++) {
@@ -225,12 +244,20 @@ export function blurSep32(
   kx: usize, rx: i32, ky: usize, ry: i32,
   xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize,
 ): void {
+  blurSep32Rows(src, dst, w, h, C, kx, rx, ky, ry, xsrc, ytab, ring, pad, rowp, 0, h);
+}
+
+function blurSep32Rows(
+  src: usize, dst: usize, w: i32, h: i32, C: i32,
+  kx: usize, rx: i32, ky: usize, ry: i32,
+  xsrc: usize, ytab: usize, ring: usize, pad: usize, rowp: usize, y0: i32, y1: i32,
+): void {
   const rowLen = w * C;
   const rowBytes = <usize>rowLen << 2;
   const ringRows = 2 * ry + 1;
   const padOff = <usize>(rx * C) << 2;
-  let nextRow = 0;
-  for (let y = 0; y < h; y++) {
+  let nextRow = max(0, y0 - ry);
+  for (let y = y0; y < y1; y++) {
     const need = min(h - 1, y + ry);
     for (; nextRow <= need; nextRow++) {
       memory.copy(pad + padOff, src + <usize>nextRow * rowBytes, rowBytes);

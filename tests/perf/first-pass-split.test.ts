@@ -62,7 +62,7 @@ describe('first pass split across the helper thread', () => {
     }
     expect(bands).toBe(frames.length * 2);
     const helper = real;
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, wait() { throw new Error('helper failed'); } };
+    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
     try {
       inst.attachRowSplitter(failing);
       const job = { data: frames[0].data, width: frames[0].width, height: frames[0].height, noise: 7, blackCutoff: 15 * 256 };
@@ -71,6 +71,49 @@ describe('first pass split across the helper thread', () => {
       expect(same(a.g, b.g) && same(a.l, b.l) && a.brightness === b.brightness).toBe(true);
     } finally {
       inst.attachRowSplitter(helper as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+    }
+  });
+});
+
+describe('big blurs split across the helper thread', () => {
+  it('the same image bit for bit (float64 and float32 blurs, 1 and 3 channels), also when the helper fails', async () => {
+    const inst = sharedWasmInstance()!;
+    correlateWasmInstance();
+    const helperOf = (i: WasmKernelInstance) => (i as unknown as { splitter: { ready: boolean } | null }).splitter;
+    const t0 = Date.now();
+    while (!helperOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    const real = helperOf(inst) as unknown as Record<string, unknown> & { startBlurRows(a: number[]): void };
+    let bands = 0;
+    const counting = new Proxy(real, {
+      get(t, k) {
+        if (k === 'startBlurRows') return (a: number[]) => { bands++; t.startBlurRows(a); };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    const plain = createWasmInstance()!;
+    const img = (w: number, h: number, C: 1 | 3) => {
+      const d = new Float32Array(w * h * C);
+      for (let i = 0; i < d.length; i++) d[i] = ((i * 2654435761) % 65536) + (i % 7) * 0.25;
+      return { width: w, height: h, channels: C, data: d };
+    };
+    try {
+      inst.attachRowSplitter(counting as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+      for (const [w, h, C] of [[700, 500, 1], [333, 301, 3]] as [number, number, 1 | 3][]) {
+        const x = img(w, h, C);
+        for (const k of [3, 7, 11]) {
+          expect(same(inst.gaussianBlur(x, k).data, plain.gaussianBlur(x, k).data), `${w}x${h}x${C} k${k}`).toBe(true);
+          expect(same(inst.gaussianBlurF32(x, k).data, plain.gaussianBlurF32(x, k).data), `f32 ${w}x${h}x${C} k${k}`).toBe(true);
+        }
+        expect(same(inst.gaussianBlurSigma(x, 4.5).data, plain.gaussianBlurSigma(x, 4.5).data)).toBe(true);
+      }
+      expect(bands).toBe(2 * 7);
+      const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
+      inst.attachRowSplitter(failing);
+      const x = img(700, 500, 1);
+      expect(same(inst.gaussianBlur(x, 7).data, plain.gaussianBlur(x, 7).data)).toBe(true);
+    } finally {
+      inst.attachRowSplitter(real as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
     }
   });
 });

@@ -88,7 +88,7 @@ describe('mlcFrames: one wasm call per frame', () => {
     }
     // a helper that fails: this thread computes its half too (same results)
     const helper = (inst as unknown as { splitter: unknown }).splitter;
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, wait() { throw new Error('helper failed'); } };
+    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
     try {
       inst.attachRowSplitter(failing);
       const a = runAll(mlcFrames(spec(), S));

@@ -352,7 +352,7 @@ describe('correlateWindow with the row helper thread (kernels-mt.wasm on a share
       const b = mt!.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
       expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `${x1 - x0}x${y1 - y0} step ${step}`).toBe(true);
     }
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, wait() { throw new Error('helper failed'); } };
+    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
     const [y0, y1, x0, x1, step, ksize] = cases[0];
     const tpl = R.crop({ ...u16, channels: 1, data: Float32Array.from(u16.data) }, y0 + 4, y0 + 164, x0 + 3, x0 + 214);
     const ref = inst.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);

@@ -65,6 +65,11 @@ export interface KernelExports {
     fbuf: number, g: number, half: number, y0: number, y1: number, sumOut: number,
   ): void;
   firstPassFinish?(w: number, h: number, half: number, lap: number, l8: number, stats: number): void;
+  /** Rows y0 … y1−1 of blurSep (f32 = 0) or blurSep32 (f32 = 1) (see assembly/kernels.ts; optional). */
+  blurRows?(
+    src: number, dst: number, w: number, h: number, C: number, kx: number, rx: number, ky: number, ry: number,
+    xsrc: number, ytab: number, ring: number, pad: number, rowp: number, f32: number, y0: number, y1: number,
+  ): void;
   /** u8/u16 samples → f32 · scale (see assembly/kernels.ts; optional: older builds lack it). */
   widenToF32?(src: number, dst: number, n: number, bytes: number, scale: number): void;
   /** Σv, Σv² of 8-bit samples over rectangles (see assembly/kernels.ts; optional: older builds lack it). */
@@ -109,6 +114,8 @@ export interface KernelExports {
 const PAGE = 65536;
 /** Multiply-adds below which a correlation is not split across threads (Align's phases: 10–35 M; an AP's: < 0.2 M). */
 const SPLIT_MIN_WORK = 2_000_000;
+/** Samples below which a blur is not split across threads (an AP's window is far smaller, a frame far larger). */
+const SPLIT_MIN_BLUR = 200_000;
 /** Frame rows below which a first pass is not split across threads. */
 const SPLIT_MIN_ROWS = 64;
 
@@ -309,15 +316,37 @@ export class WasmKernelInstance {
     }
     const start = this.top;
     this.alloc(t.end);
+    // a second thread's ring, pad and rowp when the blur is big enough to be split (runBlur)
+    const split = this.readySplitter && this.exports.blurRows && h >= 64 && w * h * C >= SPLIT_MIN_BLUR
+      ? { ring: this.alloc((2 * t.r + 1) * w * C * 4), pad: this.alloc((w + 2 * t.r) * C * 4), rowp: this.alloc(2 * t.r * 4 + 4) }
+      : undefined;
     const buf = this.exports.memory.buffer;
     for (const tb of t.tables) new Uint8Array(buf, start + tb.offset, tb.data.length).set(tb.data);
-    return { kp: start + t.kp, r: t.r, xsrc: start + t.xsrc, ytab: start + t.ytab, ring: start + t.ring, pad: start + t.pad, rowp: start + t.rowp };
+    return { kp: start + t.kp, r: t.r, xsrc: start + t.xsrc, ytab: start + t.ytab, ring: start + t.ring, pad: start + t.pad, rowp: start + t.rowp, split };
   }
 
   private readonly blurCache = new Map<string, ReturnType<typeof blurTables>>();
 
+  /**
+   * The blur of a BlurSetup; big ones (see blurSetup) split by rows with the helper thread, each
+   * thread on its own ring (the rows do not depend on who computes them: the same image bit for bit).
+   */
   runBlur(src: number, dst: number, w: number, h: number, C: number, s: BlurSetup, f32 = false): void {
-    (f32 ? this.exports.blurSep32 : this.exports.blurSep)(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
+    const helper = s.split ? this.readySplitter : null;
+    const rows = this.exports.blurRows;
+    if (!helper || !rows || !s.split) {
+      (f32 ? this.exports.blurSep32 : this.exports.blurSep)(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp);
+      return;
+    }
+    const mid = h >> 1;
+    const f = f32 ? 1 : 0;
+    helper.startBlurRows([src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.split.ring, s.split.pad, s.split.rowp, f, mid, h]);
+    rows(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp, f, 0, mid);
+    try {
+      helper.wait();
+    } catch {
+      rows(src, dst, w, h, C, s.kp, s.r, s.kp, s.r, s.xsrc, s.ytab, s.ring, s.pad, s.rowp, f, mid, h); // the helper failed
+    }
   }
 
   /** The first-pass blur in float32 arithmetic, bit-identical to `gaussianBlurF32` (blur.ts). */
@@ -894,6 +923,8 @@ export interface BlurSetup {
   ring: number;
   pad: number;
   rowp: number;
+  /** The helper thread's scratch when the blur is split (`runBlur`). */
+  split?: { ring: number; pad: number; rowp: number };
 }
 
 /** out = data[y0:y1:step, x0:x1:step] (W pixels of C channels per row), row-major. */

@@ -3,7 +3,8 @@
  * the main instance's shared memory computes one band of the output rows while the main thread
  * computes the other (`WasmKernelInstance.correlateWindow`); for Shift, half of one frame's
  * alignment points (`mlcFrame`, see mlc-frame.ts); and, on the memory of the instance behind the other
- * kernels (attached, `attach`), half of the rows of a frame's first pass (`firstPassRows`). Rows do not depend on each other, so
+ * kernels (attached, `attach`), half of the rows of a frame's first pass (`firstPassRows`) and of
+ * the big blurs (`blurRows`). Rows do not depend on each other, so
  * the map is the same, bit for bit, whoever computes which rows. The helper is used only once it has
  * said it is ready; until then (or if it fails) the main thread computes every row.
  *
@@ -20,6 +21,7 @@ const WAIT_LIMIT_MS = 10_000;
 const JOB_NCC_ROWS = 0;
 const JOB_MLC_FRAME = 1;
 const JOB_FIRST_PASS_ROWS = 2;
+const JOB_BLUR_ROWS = 3;
 /** Arguments of the largest job (firstPassRows). */
 const MAX_ARGS = 18;
 
@@ -32,6 +34,8 @@ export interface RowSplitter {
   startMlcFrame(args: readonly number[]): void;
   /** Starts `firstPassRows(…18 arguments)` on the helper (pointers into the shared memory). */
   startFirstPassRows(args: readonly number[]): void;
+  /** Starts `blurRows(…17 arguments)` on the helper (pointers into the shared memory). */
+  startBlurRows(args: readonly number[]): void;
   /** Waits for the job started last; throws if the helper failed or timed out (it is then not used again). */
   wait(): void;
 }
@@ -79,6 +83,7 @@ export class NccRowHelper implements RowSplitter {
       start: (...a: number[]) => helper.post(index, JOB_NCC_ROWS, a),
       startMlcFrame: (a) => helper.post(index, JOB_MLC_FRAME, a),
       startFirstPassRows: (a) => helper.post(index, JOB_FIRST_PASS_ROWS, a),
+      startBlurRows: (a) => helper.post(index, JOB_BLUR_ROWS, a),
       wait: () => helper.wait(),
     };
   }
@@ -106,6 +111,11 @@ export class NccRowHelper implements RowSplitter {
   startFirstPassRows(args: readonly number[]): void {
     if (args.length !== 18) throw new Error(`firstPassRows takes 18 arguments, got ${args.length}`);
     this.post(0, JOB_FIRST_PASS_ROWS, args);
+  }
+
+  startBlurRows(args: readonly number[]): void {
+    if (args.length !== 17) throw new Error(`blurRows takes 17 arguments, got ${args.length}`);
+    this.post(0, JOB_BLUR_ROWS, args);
   }
 
   wait(): void {
