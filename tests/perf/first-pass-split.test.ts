@@ -10,7 +10,7 @@ import { createWasmInstance, sharedWasmInstance, correlateWasmInstance } from '.
 import type { WasmKernelInstance } from '../../src/image/wasm/module.ts';
 import { openFrameSource } from '../../src/io/open-source.ts';
 import { SHARED_DATA } from '../helpers/shared-data.ts';
-import { ensureWasmBuilt } from './setup.ts';
+import { ensureWasmBuilt, FAILING_HELPER } from './setup.ts';
 
 const MOON = join(SHARED_DATA, 'synthetic/moon-512/frames.ser');
 const SAMPLE = join(__dirname, '../../samples/moon-small/frames.ser');
@@ -31,26 +31,39 @@ beforeAll(async () => {
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
+type Splitter = Parameters<WasmKernelInstance['attachRowSplitter']>[0];
+const splitterOf = (i: WasmKernelInstance) => (i as unknown as { splitter: Splitter }).splitter;
+
+/** The shared instance once its helper thread is ready, and that helper. */
+async function sharedWithHelper(): Promise<{ inst: WasmKernelInstance; real: NonNullable<Splitter> }> {
+  const inst = sharedWasmInstance()!;
+  correlateWasmInstance();
+  const t0 = Date.now();
+  while (!splitterOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+  expect(splitterOf(inst)?.ready).toBe(true);
+  return { inst, real: splitterOf(inst)! };
+}
+
+/** `real`, counting the jobs of kind `method` it is given (so that a silent fallback fails the test). */
+function counting(real: NonNullable<Splitter>, method: 'startFirstPassRows' | 'startBlurRows'): { splitter: Splitter; count: () => number } {
+  let n = 0;
+  const splitter = new Proxy(real, {
+    get(t, k) {
+      if (k === method) return (a: number[]) => { n++; t[method](a); };
+      const v = Reflect.get(t, k);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  return { splitter, count: () => n };
+}
+
+
 describe('first pass split across the helper thread', () => {
   it('gives the same G, L, b and sums as one thread (and as a plain instance), also when the helper fails', async () => {
-    const inst = sharedWasmInstance()!;
-    correlateWasmInstance();
-    const t0 = Date.now();
-    const helperOf = (i: WasmKernelInstance) => (i as unknown as { splitter: { ready: boolean } | null }).splitter;
-    while (!helperOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-    expect(helperOf(inst)?.ready).toBe(true);
+    const { inst, real } = await sharedWithHelper();
     const plain = createWasmInstance()!;
-    // count the bands the helper is given (the split really happens)
-    const real = helperOf(inst) as unknown as { startFirstPassRows(a: number[]): void } & Record<string, unknown>;
-    let bands = 0;
-    const counting = new Proxy(real, {
-      get(t, k) {
-        if (k === 'startFirstPassRows') return (a: number[]) => { bands++; t.startFirstPassRows(a); };
-        const v = Reflect.get(t, k);
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
-    inst.attachRowSplitter(counting as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+    const bands = counting(real, 'startFirstPassRows');
+    inst.attachRowSplitter(bands.splitter);
     for (const f of frames) {
       for (const noise of [3, 7]) {
         const job = { data: f.data, width: f.width, height: f.height, noise, blackCutoff: 15 * 256 };
@@ -60,37 +73,23 @@ describe('first pass split across the helper thread', () => {
         expect([b.brightness, b.lSum, b.lSumSq]).toEqual([a.brightness, a.lSum, a.lSumSq]);
       }
     }
-    expect(bands).toBe(frames.length * 2);
-    const helper = real;
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
+    expect(bands.count()).toBe(frames.length * 2);
     try {
-      inst.attachRowSplitter(failing);
+      inst.attachRowSplitter(FAILING_HELPER);
       const job = { data: frames[0].data, width: frames[0].width, height: frames[0].height, noise: 7, blackCutoff: 15 * 256 };
       const a = plain.firstPass(job);
       const b = inst.firstPass(job);
       expect(same(a.g, b.g) && same(a.l, b.l) && a.brightness === b.brightness).toBe(true);
     } finally {
-      inst.attachRowSplitter(helper as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+      inst.attachRowSplitter(real);
     }
   });
 });
 
 describe('big blurs split across the helper thread', () => {
   it('the same image bit for bit (float64 and float32 blurs, 1 and 3 channels), also when the helper fails', async () => {
-    const inst = sharedWasmInstance()!;
-    correlateWasmInstance();
-    const helperOf = (i: WasmKernelInstance) => (i as unknown as { splitter: { ready: boolean } | null }).splitter;
-    const t0 = Date.now();
-    while (!helperOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-    const real = helperOf(inst) as unknown as Record<string, unknown> & { startBlurRows(a: number[]): void };
-    let bands = 0;
-    const counting = new Proxy(real, {
-      get(t, k) {
-        if (k === 'startBlurRows') return (a: number[]) => { bands++; t.startBlurRows(a); };
-        const v = Reflect.get(t, k);
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
+    const { inst, real } = await sharedWithHelper();
+    const bands = counting(real, 'startBlurRows');
     const plain = createWasmInstance()!;
     const img = (w: number, h: number, C: 1 | 3) => {
       const d = new Float32Array(w * h * C);
@@ -98,7 +97,7 @@ describe('big blurs split across the helper thread', () => {
       return { width: w, height: h, channels: C, data: d };
     };
     try {
-      inst.attachRowSplitter(counting as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+      inst.attachRowSplitter(bands.splitter);
       for (const [w, h, C] of [[700, 500, 1], [333, 301, 3]] as [number, number, 1 | 3][]) {
         const x = img(w, h, C);
         for (const k of [3, 7, 11]) {
@@ -107,13 +106,12 @@ describe('big blurs split across the helper thread', () => {
         }
         expect(same(inst.gaussianBlurSigma(x, 4.5).data, plain.gaussianBlurSigma(x, 4.5).data)).toBe(true);
       }
-      expect(bands).toBe(2 * 7);
-      const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
-      inst.attachRowSplitter(failing);
+      expect(bands.count()).toBe(2 * 7);
+      inst.attachRowSplitter(FAILING_HELPER);
       const x = img(700, 500, 1);
       expect(same(inst.gaussianBlur(x, 7).data, plain.gaussianBlur(x, 7).data)).toBe(true);
     } finally {
-      inst.attachRowSplitter(real as unknown as Parameters<WasmKernelInstance['attachRowSplitter']>[0]);
+      inst.attachRowSplitter(real);
     }
   });
 });

@@ -17,7 +17,7 @@ import { createImage, type Image, type Rect } from '../../src/image/image.ts';
 import { mlcFrames, mlcReferences, penaltyWeights, phase1Radius, MLC_STATUS } from '../../src/nodes/lib/mlc.ts';
 import { memoryFrameSet } from '../helpers/frames.ts';
 import { SHARED_DATA } from '../helpers/shared-data.ts';
-import { ensureWasmBuilt } from './setup.ts';
+import { ensureWasmBuilt, FAILING_HELPER } from './setup.ts';
 
 const MOON = join(SHARED_DATA, 'synthetic/moon-512/frames.ser');
 const SAMPLE = join(__dirname, '../../samples/moon-small/frames.ser');
@@ -88,9 +88,8 @@ describe('mlcFrames: one wasm call per frame', () => {
     }
     // a helper that fails: this thread computes its half too (same results)
     const helper = (inst as unknown as { splitter: unknown }).splitter;
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
     try {
-      inst.attachRowSplitter(failing);
+      inst.attachRowSplitter(FAILING_HELPER);
       const a = runAll(mlcFrames(spec(), S));
       const b = runAll(mlcFrames(spec(), S, { perAp: true }));
       for (let i = 0; i < a.length; i++) expect(Buffer.from(a[i].buffer).equals(Buffer.from(b[i].buffer))).toBe(true);

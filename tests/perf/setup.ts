@@ -52,3 +52,8 @@ export function compare(a: Float32Array, b: Float32Array): { differ: number; max
   }
   return { differ, maxAbs };
 }
+
+/** A row helper that fails every job (RowSplitter): the main thread must then compute the helper's share. */
+export const FAILING_HELPER = {
+  ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait(): never { throw new Error('helper failed'); },
+};

@@ -16,7 +16,7 @@ import {
 } from '../../src/image/wasm/node.ts';
 import { WasmKernelInstance, WasmMemoryError, createWasmKernels, wasmSimdSupported, withFallback } from '../../src/image/wasm/module.ts';
 import { randomImage, rng } from '../image/helpers.ts';
-import { compare, ensureWasmBuilt, randomFloatImage, texture } from './setup.ts';
+import { compare, ensureWasmBuilt, FAILING_HELPER, randomFloatImage, texture } from './setup.ts';
 
 let inst: WasmKernelInstance;
 
@@ -352,13 +352,12 @@ describe('correlateWindow with the row helper thread (kernels-mt.wasm on a share
       const b = mt!.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
       expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `${x1 - x0}x${y1 - y0} step ${step}`).toBe(true);
     }
-    const failing = { ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait() { throw new Error('helper failed'); } };
     const [y0, y1, x0, x1, step, ksize] = cases[0];
     const tpl = R.crop({ ...u16, channels: 1, data: Float32Array.from(u16.data) }, y0 + 4, y0 + 164, x0 + 3, x0 + 214);
     const ref = inst.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl);
     const helper = (mt as unknown as { splitter: unknown }).splitter;
     try {
-      mt!.attachRowSplitter(failing);
+      mt!.attachRowSplitter(FAILING_HELPER);
       expect(Buffer.from(mt!.correlateWindow(u16, y0, y1, x0, x1, step, ksize, tpl).data.buffer).equals(Buffer.from(ref.data.buffer))).toBe(true);
     } finally {
       mt!.attachRowSplitter(helper as Parameters<WasmKernelInstance["attachRowSplitter"]>[0]);

@@ -174,4 +174,3 @@ export class WasmMlcFrames {
   }
 }
 
-export { WasmMemoryError };

@@ -109,9 +109,13 @@ const SHARED_MAX_PAGES = 65536;
 /** The same kernels for a shared memory (built with kernels.wasm; optional). */
 export const WASM_MT_PATH = fileURLToPath(new URL('./kernels-mt.wasm', import.meta.url));
 
-let correlator: WasmKernelInstance | null | undefined;
-let rowHelper: NccRowHelper | null = null;
-let infraState: { mod: WebAssembly.Module; helper: NccRowHelper; correlator: WasmKernelInstance } | null | undefined;
+/** kernels-mt.wasm, the helper thread and the correlation instance on its first memory. */
+interface HelperInfra {
+  mod: WebAssembly.Module;
+  helper: NccRowHelper;
+  correlator: WasmKernelInstance;
+}
+let infraState: HelperInfra | null | undefined;
 
 /**
  * Whether big correlations use a second thread: on machines with at least two cores, unless
@@ -125,7 +129,7 @@ export function rowHelperWanted(): boolean {
  * kernels-mt.wasm, the correlation instance on a shared memory and the helper thread on it (once),
  * or null (one core, LUCKYGRAPH_ROW_HELPER=0, no threads or no kernels-mt.wasm).
  */
-function helperInfra(): { mod: WebAssembly.Module; helper: NccRowHelper; correlator: WasmKernelInstance } | null {
+function helperInfra(): HelperInfra | null {
   if (infraState === undefined) {
     infraState = null;
     if (rowHelperWanted() && loadWasmModule()) {
@@ -135,7 +139,6 @@ function helperInfra(): { mod: WebAssembly.Module; helper: NccRowHelper; correla
         const inst = new WasmKernelInstance(mod, { env: { memory } });
         const helper = new NccRowHelper(mod, memory);
         inst.attachRowSplitter(helper);
-        rowHelper = helper;
         infraState = { mod, helper, correlator: inst };
       } catch {
         infraState = null;
@@ -150,13 +153,12 @@ function helperInfra(): { mod: WebAssembly.Module; helper: NccRowHelper; correla
  * (see row-helper.ts), or else the shared instance.
  */
 export function correlateWasmInstance(): WasmKernelInstance | null {
-  if (correlator === undefined) correlator = helperInfra()?.correlator ?? null;
-  return correlator ?? sharedWasmInstance();
+  return helperInfra()?.correlator ?? sharedWasmInstance();
 }
 
 /** True when big correlations are being split with the helper thread (it has started). */
 export function rowHelperActive(): boolean {
-  return !!rowHelper?.ready;
+  return !!infraState?.helper.ready;
 }
 
 let fallbackWarned = false;

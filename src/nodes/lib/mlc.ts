@@ -32,7 +32,8 @@
 import type { Image, Rect } from '../../image/image.js';
 import { getKernels, type SamplePlane } from '../../image/kernels.js';
 import { correlateWasmInstance, wasmKernelsEnabled } from '../../image/wasm/node.js';
-import { MLC_STATUS, WasmMemoryError, WasmMlcFrames, type MlcFrameSpec } from '../../image/wasm/mlc-frame.js';
+import { WasmMemoryError } from '../../image/wasm/module.js';
+import { MLC_STATUS, WasmMlcFrames, type MlcFrameSpec } from '../../image/wasm/mlc-frame.js';
 
 /** Phase-2 (full resolution) search radius, hard-coded in PSS. */
 export const MLC_PHASE2_RADIUS = 4;
