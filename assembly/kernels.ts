@@ -925,6 +925,27 @@ export function stackAccumulate(
       const o = ob + (<usize>u << 2);
       store<f32>(o, <f32>(<f64>load<f32>(o) + w * s));
     }
+  } else if (C == 3) {
+    // colour: channels 0 and 1 in one f64x2 (adjacent in tmp and acc), channel 2 scalar; the taps'
+    // weights and offsets loaded once per column (same operations per channel as below)
+    const zero = f64x2.splat(0);
+    for (let u = 0; u < cols; u++) {
+      const wxu: f64 = wx ? <f64>load<f32>(wx + (<usize>u << 2)) : 1.0;
+      const w = scale * (wyt < wxu ? wyt : wxu);
+      const q = <usize>(u * nx);
+      let s01 = zero;
+      let s2: f64 = 0;
+      for (let b = 0; b < nx; b++) {
+        const qb = (q + <usize>b) << 2;
+        const wb = <f64>load<f32>(xWt + qb);
+        const tb = tmp + (<usize>load<i32>(xOff + qb) << 3);
+        s01 = f64x2.add(s01, f64x2.mul(f64x2.splat(wb), v128.load(tb)));
+        s2 += wb * load<f64>(tb, 16);
+      }
+      const o = ob + (<usize>(u * 3) << 2);
+      v128.store64_lane(o, f32x4.demote_f64x2_zero(f64x2.add(lo2(o), f64x2.mul(f64x2.splat(w), s01))), 0);
+      store<f32>(o, <f32>(<f64>load<f32>(o, 8) + w * s2), 8);
+    }
   } else {
     for (let u = 0; u < cols; u++) {
       const wxu: f64 = wx ? <f64>load<f32>(wx + (<usize>u << 2)) : 1.0;
@@ -1374,6 +1395,62 @@ export function pngUp16(src: usize, isFloat: i32, row: i32, rows: i32, q: usize,
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rgbToMono16: the stored mono frame of n interleaved RGB pixels of stored samples (bytes = 1 or 2 per
+// sample, value = sample · scale) — reference: rgbToMono16 in src/image/pointwise.ts. The same float64
+// sum in the same order, rounded to float32, then rounded half up and clamped to [0, 65535].
+export function rgbToMono16(src: usize, bytes: i32, scale: f64, n: i32, dst: usize): void {
+  const wr: f64 = 0.299;
+  const wg: f64 = 0.587;
+  const wb: f64 = 0.114;
+  let i = 0;
+  if (bytes == 1) {
+    // Four pixels per step (12 bytes; the 16-byte load stays inside the data while i + 6 <= n): each
+    // channel's bytes of two pixels as i32 lanes (swizzle; index 0xff gives 0), widened to float64.
+    const S = f64x2.splat(scale);
+    const WR = f64x2.splat(wr), WG = f64x2.splat(wg), WB = f64x2.splat(wb);
+    const half = f64x2.splat(0.5), zero = f64x2.splat(0), top = f64x2.splat(65535);
+    const r01 = i8x16(0, -1, -1, -1, 3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const g01 = i8x16(1, -1, -1, -1, 4, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const b01 = i8x16(2, -1, -1, -1, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const r23 = i8x16(6, -1, -1, -1, 9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const g23 = i8x16(7, -1, -1, -1, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const b23 = i8x16(8, -1, -1, -1, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    for (; i + 6 <= n; i += 4) {
+      const v = v128.load(src + <usize>(i * 3));
+      const lo = rgbPairToMono(v, r01, g01, b01, S, WR, WG, WB, half, zero, top);
+      const hi = rgbPairToMono(v, r23, g23, b23, S, WR, WG, WB, half, zero, top);
+      // lanes 0 and 1 of each as four u16
+      v128.store64_lane(dst + (<usize>i << 1), v128.shuffle<u8>(lo, hi, 0, 1, 4, 5, 16, 17, 20, 21, 0, 0, 0, 0, 0, 0, 0, 0), 0);
+    }
+  }
+  for (; i < n; i++) {
+    let r: f64, g: f64, b: f64;
+    if (bytes == 1) {
+      const p = src + <usize>(i * 3);
+      r = <f64>load<u8>(p); g = <f64>load<u8>(p, 1); b = <f64>load<u8>(p, 2);
+    } else {
+      const p = src + (<usize>(i * 3) << 1);
+      r = <f64>load<u16>(p); g = <f64>load<u16>(p, 2); b = <f64>load<u16>(p, 4);
+    }
+    const v = <f64><f32>(wr * (r * scale) + wg * (g * scale) + wb * (b * scale));
+    store<u16>(dst + (<usize>i << 1), v > 0 ? (v < 65535 ? <u16><i32>(v + 0.5) : 65535) : 0);
+  }
+}
+
+// Two pixels of rgbToMono16 (8-bit): the channel bytes picked by the swizzles, the float64 sum rounded to
+// float32, then min(max(v, 0) + 0.5, 65535) truncated — the scalar rule's result — as i32 lanes 0 and 1.
+// @ts-ignore: decorator
+@inline
+function rgbPairToMono(v: v128, ri: v128, gi: v128, bi: v128, S: v128, WR: v128, WG: v128, WB: v128, half: v128, zero: v128, top: v128): v128 {
+  const r = f64x2.mul(f64x2.convert_low_i32x4_s(i8x16.swizzle(v, ri)), S);
+  const g = f64x2.mul(f64x2.convert_low_i32x4_s(i8x16.swizzle(v, gi)), S);
+  const b = f64x2.mul(f64x2.convert_low_i32x4_s(i8x16.swizzle(v, bi)), S);
+  const sum = f64x2.add(f64x2.add(f64x2.mul(WR, r), f64x2.mul(WG, g)), f64x2.mul(WB, b));
+  const m = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(sum));
+  return i32x4.trunc_sat_f64x2_s_zero(f64x2.pmin(f64x2.add(f64x2.pmax(m, zero), half), top));
 }
 
 // ---------------------------------------------------------------------------------------------

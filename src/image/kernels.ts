@@ -28,7 +28,7 @@ import { argmax, argmin, nccMap, ssdMap, type Extremum } from './match.ts';
 import { subpixelParaboloid, type SubpixelOffset } from './subpixel.ts';
 import { centreOfGravity, meanStd, minMax, rectSums8, type MeanStd } from './stats.ts';
 import { accumulateShifted, addPatch, type Clip } from './accumulate.ts';
-import { absScaleU8, addScaled, quantizeU16, scaleInPlace } from './pointwise.ts';
+import { absScaleU8, addScaled, quantizeU16, rgbToMono16, scaleInPlace } from './pointwise.ts';
 import { pngScanlinesUp16 } from './scanlines.ts';
 
 export type { Clip, Extremum, Interpolation, MeanStd, ResizeSize, SubpixelOffset, SamplePlane, StoredPlane };
@@ -97,6 +97,8 @@ export interface Kernels {
   absScaleU8(img: Image, alpha: number): Image;
   /** PNG scanlines (filter byte, "Up"-filtered big-endian samples) of 16-bit output, floats quantised (scanlines.ts). */
   pngScanlinesUp16(data: Float32Array | Uint16Array, row: number, rows: number): Uint8Array;
+  /** Stored mono frame (16-bit, round half up) of stored interleaved RGB samples · scale (pointwise.ts). */
+  rgbToMono16(rgb: Uint8Array | Uint16Array, scale: number, into?: Uint16Array): Uint16Array;
 }
 
 export const referenceKernels: Kernels = Object.freeze({
@@ -131,6 +133,7 @@ export const referenceKernels: Kernels = Object.freeze({
   quantizeU16,
   absScaleU8,
   pngScanlinesUp16,
+  rgbToMono16,
 });
 
 let current: Kernels = referenceKernels;

@@ -3,6 +3,9 @@ import { createImage, type Image } from './image.ts';
 import { roundHalfEven } from './numeric.ts';
 import { freshFloat32 } from './fresh-memory.ts';
 
+/** Weights of the panchromatic mono conversion (OpenCV / PSS): 0.299 R + 0.587 G + 0.114 B. */
+export const MONO_WEIGHTS = [0.299, 0.587, 0.114] as const;
+
 function sameShape(a: Image, b: Image, what: string): void {
   if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) {
     throw new Error(`${what}: images differ in shape (${a.width}x${a.height}x${a.channels} vs ${b.width}x${b.height}x${b.channels})`);
@@ -62,4 +65,23 @@ export function absScaleU8(img: Image, alpha: number): Image {
     out[i] = v >= 255 ? 255 : v === v ? roundHalfEven(v) : 0;
   }
   return createImage(img.width, img.height, img.channels, out);
+}
+
+/**
+ * The stored mono frame of stored interleaved RGB samples in one pass, exactly
+ * `round-half-up-clamp16(rgbToMono(samples · scale))` (src/io/convert.ts) (the float frame, its mono conversion in float32 and
+ * the frame store's 16-bit quantisation) without the two float arrays: each sum is computed in double
+ * and rounded to float32 as `rgbToMono` stores it. Written into `into` (one sample per pixel) when given.
+ */
+export function rgbToMono16(rgb: Uint8Array | Uint16Array, scale: number, into?: Uint16Array): Uint16Array {
+  const n = rgb.length / 3;
+  if (!Number.isInteger(n) || (into && into.length !== n)) throw new Error(`rgbToMono16: ${rgb.length} samples are not ${into ? into.length + ' ' : ''}RGB pixels`);
+  const out = into ?? new Uint16Array(n);
+  const [wr, wg, wb] = MONO_WEIGHTS;
+  const fround = Math.fround;
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const v = fround(wr * (rgb[j] * scale) + wg * (rgb[j + 1] * scale) + wb * (rgb[j + 2] * scale));
+    out[i] = v > 0 ? (v < 65535 ? v + 0.5 : 65535) : 0;
+  }
+  return out;
 }

@@ -14,13 +14,13 @@
 import type { Image } from '../image/image.js';
 import type { ColorLayout, FrameSource, RawFrame } from './frame-source.js';
 import { debayerBilinear, type BayerPattern } from './debayer.js';
+import { MONO_WEIGHTS } from '../image/pointwise.js';
 
 /** What the user asks for: 'auto' uses the container's layout. */
 export type DebayerChoice = 'auto' | 'mono' | 'RGGB' | 'GRBG' | 'GBRG' | 'BGGR' | 'RGB' | 'BGR' | 'grayscale';
 export const DEBAYER_CHOICES: readonly DebayerChoice[] = ['auto', 'grayscale', 'RGGB', 'GRBG', 'GBRG', 'BGGR', 'RGB', 'BGR'];
 
-/** Weights of the panchromatic mono conversion (OpenCV / PSS): 0.299 R + 0.587 G + 0.114 B. */
-export const MONO_WEIGHTS = [0.299, 0.587, 0.114] as const;
+export { MONO_WEIGHTS };
 
 export interface Calibration {
   /** Master dark in the stored layout (mosaic or interleaved), 16-bit scale. */

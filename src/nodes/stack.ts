@@ -30,7 +30,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSet } from '../runtime/frame-store.js';
 import type { Alignment, APGrid, LocalShifts, Ranking, Selection, StackParts } from './data.js';
 import { checkAbort, checkConsistency, usableFrameCount } from './lib/ap-common.js';
-import { backgroundRuns, rampWeightSum, type WeightedPatch } from './lib/stack-weights.js';
+import { backgroundRuns, rampWeightSum, runRectangles, type WeightedPatch } from './lib/stack-weights.js';
 import { accumulateFrame, beginAccumulation, endAccumulation, storedFramesAccumulateInWasm, type FramePatch, type StoredFrame, rampWeights, type SampleMode } from './lib/stack-sample.js';
 import { freshFloat32 } from '../image/fresh-memory.js';
 
@@ -174,6 +174,7 @@ export const stackNode: NodeDefinition<StackParams> = {
       med = median(bright);
     }
 
+    const bgRects = runRectangles(runs);
     const acc = freshFloat32(hD * wD * C);
     const bg = holes > 0 ? freshFloat32(h * w * C) : null;
     let bgCount = 0;
@@ -204,10 +205,10 @@ export const stackNode: NodeDefinition<StackParams> = {
             });
           }
           if (bg && bgFrames.has(i)) {
-            // the background's runs, after the patches (undrizzled, no local shift, no weights)
-            for (const r of runs) {
+            // the background's runs as rectangles, after the patches (undrizzled, no local shift, no weights)
+            for (const r of bgRects) {
               patches.push({
-                acc: bg, accWidth: w, y0: r.y, lenY: 1, x0: r.x0, lenX: r.x1 - r.x0, D: 1,
+                acc: bg, accWidth: w, y0: r.y0, lenY: r.lenY, x0: r.x0, lenX: r.x1 - r.x0, D: 1,
                 offY: al.dy[i], locY: 0, offX: al.dx[i], locX: 0, wy: null, wx: null, scale, track: false,
               });
             }

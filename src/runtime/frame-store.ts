@@ -23,7 +23,7 @@
  */
 import type { Image } from '../image/image.js';
 import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
-import { toImage, toMono, type ConvertOptions } from '../io/convert.js';
+import { toImage, type ConvertOptions } from '../io/convert.js';
 import { getKernels, type SamplePlane } from '../image/kernels.js';
 import { widenSamples } from '../image/pointwise.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
@@ -113,8 +113,8 @@ export class FrameSet {
   private readonly keepsOriginals: boolean;
   private readonly plain: boolean;
   private closed = false;
-  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2. */
-  private readonly arenas = new Map<'L' | 'G', FrameArena>();
+  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, M of colour frames at 4. */
+  private readonly arenas = new Map<'L' | 'G' | 'M', FrameArena>();
   private readonly scratchViews = new Map<string, Float32Array>();
   /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
   private readonly ahead = new Map<number, Promise<FirstPassResult>>();
@@ -150,10 +150,10 @@ export class FrameSet {
   }
 
   /** The slot of frame i in a product's arena (kept L and G). */
-  private slot(kind: 'L' | 'G', i: number): Uint8Array {
+  private slot(kind: 'L' | 'G' | 'M', i: number): Uint8Array {
     let a = this.arenas.get(kind);
     if (!a) {
-      const bytes = this.firstPassBytes[kind];
+      const bytes = kind === 'M' ? this.width * this.height * 2 : this.firstPassBytes[kind];
       const populator = this.options.populator === undefined ? sharedPopulator() : this.options.populator;
       a = new FrameArena(bytes, this.count, populator);
       this.arenas.set(kind, a);
@@ -161,7 +161,7 @@ export class FrameSet {
     return a.view(i);
   }
 
-  private slot16(kind: 'G', i: number): Uint16Array {
+  private slot16(kind: 'G' | 'M', i: number): Uint16Array {
     const v = this.slot(kind, i);
     return new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
   }
@@ -310,12 +310,18 @@ export class FrameSet {
     if (this.channels === 1) return this.leaseOriginal(i);
     const kept = this.keepM[i];
     if (kept) return { s: kept, release: noop };
+    const keep = this.level >= 4;
     const { s: o, release } = await this.leaseOriginal(i);
     let m: Uint16Array;
-    try { m = quantise16(toMono(this.storedToImage(o, 3)).data); } finally { release(); }
-    if (this.level >= 4) this.keepM[i] = m;
-    return { s: m, release: noop };
+    try { m = getKernels().rgbToMono16(o, storedScale(o), keep ? this.slot16('M', i) : this.freeMono.pop()); } finally { release(); }
+    if (keep) { this.keepM[i] = m; return { s: m, release: noop }; }
+    // Not kept: the array goes back to a small pool when the lease ends (no fresh memory per frame).
+    let done = false;
+    return { s: m, release: () => { if (!done) { done = true; if (this.freeMono.length < 4) this.freeMono.push(m); } } };
   }
+
+  /** Mono arrays of colour frames whose leases ended (levels 0–3). */
+  private readonly freeMono: Uint16Array[] = [];
 
   /**
    * M_i as stored (8/16-bit samples, value = sample · scale), without a float copy; call `release`

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getKernels, setKernels } from '../../src/image/kernels.ts';
 import { enableWasmKernels } from '../../src/image/wasm/node.ts';
 import { rampWeights } from '../../src/nodes/lib/stack-sample.ts';
-import { backgroundRuns, rampWeightSum, rampWeightSumTS, type WeightedPatch } from '../../src/nodes/lib/stack-weights.ts';
+import { backgroundRuns, rampWeightSum, rampWeightSumTS, runRectangles, type WeightedPatch } from '../../src/nodes/lib/stack-weights.ts';
 import { rng } from '../image/helpers.ts';
 
 const before = getKernels();
@@ -73,5 +73,41 @@ describe('backgroundRuns', () => {
       expect(backgroundRuns({ tiles, tilesX, tilesY }, h, w, TILE, margin, false)).toEqual(expected);
       expect(backgroundRuns({ tiles, tilesX, tilesY }, h, w, TILE, margin, true)).toEqual(Array.from({ length: h }, (_, y) => ({ y, x0: 0, x1: w })));
     }
+  });
+});
+
+describe('runRectangles (background runs joined into rectangles)', () => {
+  const pixels = (list: { y: number; x0: number; x1: number }[]) => {
+    const out: string[] = [];
+    for (const r of list) for (let x = r.x0; x < r.x1; x++) out.push(`${r.y},${x}`);
+    return out.sort();
+  };
+  const rows = (rects: { y0: number; lenY: number; x0: number; x1: number }[]) =>
+    rects.flatMap((r) => Array.from({ length: r.lenY }, (_, k) => ({ y: r.y0 + k, x0: r.x0, x1: r.x1 })));
+
+  it('a full-frame background is one rectangle', () => {
+    const runs = Array.from({ length: 40 }, (_, y) => ({ y, x0: 0, x1: 57 }));
+    expect(runRectangles(runs)).toEqual([{ y0: 0, lenY: 40, x0: 0, x1: 57 }]);
+  });
+
+  it('covers exactly the pixels of the runs, each once, for tile backgrounds with gaps and several runs per row', () => {
+    const r = rng(3);
+    for (let trial = 0; trial < 20; trial++) {
+      const tilesX = 6, tilesY = 5;
+      const tiles = Uint8Array.from({ length: tilesX * tilesY }, () => (r() < 0.4 ? 1 : 0));
+      const runs = backgroundRuns({ tiles, tilesX, tilesY }, 5 * 16 - 3, 6 * 16 - 5, 16, 4, false);
+      const rects = runRectangles(runs);
+      expect(pixels(rows(rects))).toEqual(pixels(runs));
+      // no two rectangles share a row segment start (maximal joining of identical consecutive runs)
+      for (const a of rects) {
+        for (const b of rects) if (a !== b && a.x0 === b.x0 && a.x1 === b.x1) expect(a.y0 + a.lenY === b.y0 || b.y0 + b.lenY === a.y0).toBe(false);
+      }
+      if (runs.length > 0) expect(rects.length).toBeLessThanOrEqual(runs.length);
+    }
+  });
+
+  it('does not join runs of the same columns across a row without them', () => {
+    const runs = [{ y: 0, x0: 2, x1: 9 }, { y: 1, x0: 2, x1: 9 }, { y: 3, x0: 2, x1: 9 }];
+    expect(runRectangles(runs)).toEqual([{ y0: 0, lenY: 2, x0: 2, x1: 9 }, { y0: 3, lenY: 1, x0: 2, x1: 9 }]);
   });
 });

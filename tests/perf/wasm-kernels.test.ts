@@ -384,6 +384,26 @@ describe('quantizeU16 (bit-identical)', () => {
   });
 });
 
+describe('rgbToMono16 (stored RGB to the stored mono frame, bit-identical)', () => {
+  it('8- and 16-bit samples, every pixel count (SIMD steps and the scalar tail), into a given array or a new one', () => {
+    const r = rng(23);
+    for (const n of [1, 2, 5, 6, 7, 9, 10, 101, 4099]) {
+      const u8 = Uint8Array.from({ length: 3 * n }, () => Math.floor(r() * 256));
+      u8.set([255, 255, 255, 0, 0, 0].slice(0, Math.min(6, 3 * n)));
+      const u16 = Uint16Array.from({ length: 3 * n }, () => Math.floor(r() * 65536));
+      for (const [rgb, scale] of [[u8, 256], [u16, 1], [u16, 16]] as const) {
+        const a = R.rgbToMono16(rgb, scale);
+        const b = inst.rgbToMono16(rgb, scale);
+        expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), `n=${n} scale=${scale}`).toBe(true);
+        const into = new Uint16Array(n);
+        expect(inst.rgbToMono16(rgb, scale, into)).toBe(into);
+        expect(Buffer.from(into.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+      }
+    }
+    expect(() => inst.rgbToMono16(new Uint8Array(6), 256, new Uint16Array(3))).toThrow(/RGB pixels/);
+  });
+});
+
 describe('accumulateShiftedStored (Mean: sub-pixel accumulation of stored frames, bit-identical)', () => {
   it('8- and 16-bit frames, fractional and whole-pixel shifts, windows at the borders', () => {
     const r = rng(5);

@@ -93,6 +93,7 @@ export interface KernelExports {
   pngUp16?(src: number, isFloat: number, row: number, rows: number, q: number, dst: number): void;
   /** Round half-even and clamp to uint16 (see assembly/kernels.ts; optional: older builds lack it). */
   quantizeU16?(src: number, dst: number, n: number): void;
+  rgbToMono16?(src: number, bytes: number, scale: number, n: number, dst: number): void;
   /** Every patch of one frame for the Stack node (see assembly/kernels.ts; optional: older builds lack it). */
   stackRecords?(
     recs: number, n: number, src: number, W: number, H: number, C: number, mode: number,
@@ -431,6 +432,22 @@ export class WasmKernelInstance {
     const out = Buffer.allocUnsafeSlow(rows * (2 * row + 1));
     commitNow(out);
     out.set(this.u8(dst, out.length));
+    return out;
+  }
+
+  /** `rgbToMono16` (pointwise.ts), bit-identical. */
+  rgbToMono16(rgb: Uint8Array | Uint16Array, scale: number, into?: Uint16Array): Uint16Array {
+    const fn = this.exports.rgbToMono16;
+    const n = rgb.length / 3;
+    if (!fn || !Number.isInteger(n) || (into && into.length !== n)) return referenceKernels.rgbToMono16(rgb, scale, into);
+    this.reset();
+    const src = this.alloc(rgb.byteLength);
+    const dst = this.alloc(n * 2);
+    if (rgb instanceof Uint8Array) this.u8(src, rgb.length).set(rgb);
+    else this.u16(src, rgb.length).set(rgb);
+    fn(src, rgb.BYTES_PER_ELEMENT, scale, n, dst);
+    const out = into ?? new Uint16Array(n);
+    out.set(this.u16(dst, n));
     return out;
   }
 
@@ -976,7 +993,7 @@ function align(p: number, a: number): number {
 /** The names of the kernels the wasm module replaces (the rest come from `referenceKernels`). */
 export const WASM_KERNEL_NAMES = [
   'gaussianBlur', 'gaussianBlurSigma', 'gaussianBlurF32', 'laplacian3x3', 'blurStrided', 'nccMap', 'correlateWindow', 'rectSums8',
-  'quantizeU16', 'accumulateShiftedStored', 'pngScanlinesUp16',
+  'quantizeU16', 'accumulateShiftedStored', 'pngScanlinesUp16', 'rgbToMono16',
 ] as const satisfies readonly (keyof Kernels)[];
 
 /**
@@ -1016,6 +1033,7 @@ export function createWasmKernels(
     gaussianBlurF32: withFallback(get, (w, img: Image, ksize: number) => w.gaussianBlurF32(img, ksize), R.gaussianBlurF32, onFallback),
     laplacian3x3: withFallback(get, (w, img: Image) => w.laplacian3x3(img), R.laplacian3x3, onFallback),
     quantizeU16: withFallback(get, (w, img: Image, into?: Float32Array) => w.quantizeU16(img, into), R.quantizeU16, onFallback),
+    rgbToMono16: withFallback(get, (w, rgb: Uint8Array | Uint16Array, scale: number, into?: Uint16Array) => w.rgbToMono16(rgb, scale, into), R.rgbToMono16, onFallback),
     pngScanlinesUp16: withFallback(
       get, (w, data: Float32Array | Uint16Array, row: number, rows: number) => w.pngScanlinesUp16(data, row, rows), R.pngScanlinesUp16, onFallback,
     ),

@@ -155,3 +155,30 @@ export function backgroundRuns(
   }
   return runs;
 }
+
+/**
+ * Background runs (ordered by row, then x) as rectangles: runs with the same [x0, x1) on consecutive rows
+ * join (each pixel is still sampled exactly as in its run — the taps of a target depend only on its own
+ * coordinate — but the column taps are computed once per rectangle instead of once per row).
+ */
+export function runRectangles(runs: readonly { y: number; x0: number; x1: number }[]): { y0: number; lenY: number; x0: number; x1: number }[] {
+  const done: { y0: number; lenY: number; x0: number; x1: number }[] = [];
+  let open = new Map<string, { y0: number; lenY: number; x0: number; x1: number }>();
+  let row = -1;
+  let next = new Map<string, { y0: number; lenY: number; x0: number; x1: number }>();
+  const endRow = () => {
+    for (const [key, r] of open) if (next.get(key) !== r) done.push(r);
+    open = next;
+    next = new Map();
+  };
+  for (const run of runs) {
+    if (run.y !== row) { endRow(); row = run.y; }
+    const key = `${run.x0},${run.x1}`;
+    const r = open.get(key);
+    if (r && r.y0 + r.lenY === run.y) { r.lenY++; next.set(key, r); }
+    else next.set(key, { y0: run.y, lenY: 1, x0: run.x0, x1: run.x1 });
+  }
+  endRow();
+  endRow();
+  return done;
+}
