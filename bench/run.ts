@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs the default preset on the shared inputs and on generated sequences, and prints
- * per-node wall time and frames/s, whole-process wall time and peak RSS next to PSS's figures; the
+ * per-node wall time and frames/s, whole-process wall time and peak RSS next to PSS's figures (plus a
+ * 500-frame colour video without a PSS figure); the
  * decode-only time of each input; wall time and peak RSS per buffering level and per worker count on
  * each input; peak RSS per buffering level (predicted vs measured) on a generated sequence; how peak
  * RSS at level 0 behaves when the frame count grows fourfold; and a 2000-frame 1280x960 run at level 0.
@@ -73,8 +74,14 @@ const sharedInputs = () => [
   join(shared, 'real/moon_pss_another_short_video_45f.avi'),
 ].filter(existsSync);
 
+/**
+ * A longer colour capture (500 RGB frames, H.264) beside the three inputs of PSS's figures: the frame
+ * count and colour path of a real planetary session, where per-frame costs outweigh start-up.
+ */
+const longColourInput = () => [join(shared, 'real/jupiter_planetaryflow_2023-11-30_500f.mp4')].filter(existsSync);
+
 async function pipeline(): Promise<void> {
-  const inputs = sharedInputs();
+  const inputs = [...sharedInputs(), ...longColourInput()];
   if (!inputs.length) { console.log('pipeline: ../shared/data not found, skipped'); return; }
   console.log(`\n## Default preset, median of ${repeat} runs (fresh process each)\n`);
   const summary: (string | number)[][] = [['input', 'frames', 'ours s', 'PSS s', 'PSS/ours', 'decode-only s', 'ours/decode', 'peak RSS MiB', 'PSS RSS MiB', 'level']];

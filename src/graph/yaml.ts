@@ -1,6 +1,7 @@
 /** Reading and writing graph documents as YAML (the same object in memory as in the file). */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink, chmod } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, rename, stat, unlink, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import YAML, { isMap, isPair, isScalar, isSeq, LineCounter, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { attachSourceMap, pathKey, type SourceLocation } from './source-map.ts';
@@ -157,7 +158,8 @@ export function stringifyGraph(doc: GraphDoc): string {
 export async function loadGraphFile(path: string): Promise<GraphDoc> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // (synchronous: a graph file is small, and the thread pool may be busy with a video's spool writes)
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.message;

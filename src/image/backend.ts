@@ -11,7 +11,9 @@
  * differ by one step in a few pixels; every other kernel stays on the CPU. The WebAssembly kernels are
  * bit-identical to the reference (NCC within 1e-6).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { referenceKernels, setKernels, type Kernels } from './kernels.ts';
 import { correlateWasmInstance, enableWasmKernels } from './wasm/node.ts';
 
@@ -29,6 +31,7 @@ export interface KernelBackendChoice {
 export function hardwareGlAvailable(): boolean {
   try {
     const require = createRequire(import.meta.url);
+    if (!glBindingsMayExist(require)) return false;
     const createGl = require('gl') as (w: number, h: number) => { getExtension(n: string): unknown } | null;
     const ctx = createGl(1, 1);
     if (!ctx) return false;
@@ -37,6 +40,21 @@ export function hardwareGlAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * False when headless-gl is not installed or has no compiled bindings: none of the folders where its
+ * loader (the `bindings` package) looks for webgl.node exists. Checking costs a few stat calls; a
+ * failed `require('gl')` costs ~15 ms of start-up (the loader tries 13 paths and builds an error).
+ */
+function glBindingsMayExist(require: NodeJS.Require): boolean {
+  let root: string;
+  try {
+    root = dirname(require.resolve('gl/package.json'));
+  } catch {
+    return false;
+  }
+  return ['build', 'out', 'Debug', 'Release', 'compiled', 'addon-build', 'lib/binding'].some((d) => existsSync(join(root, d)));
 }
 
 /** The gpu.js kernel set: the reference kernels with the Gaussian blur of mono images on gpu.js. */
