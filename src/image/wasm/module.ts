@@ -1145,6 +1145,21 @@ export function planFirstPass(
   if (data.length !== P) throw new Error(`firstPass: ${data.length} samples, expected ${P}`);
   const bps = data.BYTES_PER_ELEMENT;
   if (bps !== 1 && bps !== 2) throw new Error('firstPass: samples must be Uint8Array or Uint16Array');
+  // The plan depends on these only (every frame of a sequence has the same one): made once.
+  const key = `${heapBase} ${w} ${h} ${noise} ${blackCutoff} ${bps}`;
+  const known = lastFirstPassPlans.get(key);
+  if (known) return known;
+  const plan = makeFirstPassPlan(heapBase, w, h, noise, blackCutoff, bps);
+  if (lastFirstPassPlans.size >= 4) lastFirstPassPlans.clear();
+  lastFirstPassPlans.set(key, plan);
+  return plan;
+}
+
+/** Recently made first-pass plans (read-only once made), by their parameters. */
+const lastFirstPassPlans = new Map<string, FirstPassPlan>();
+
+function makeFirstPassPlan(heapBase: number, w: number, h: number, noise: number, blackCutoff: number, bps: number): FirstPassPlan {
+  const P = w * h;
   const k = gaussianKernel(noise);
   const w2 = (w + 1) >> 1;
   const h2 = (h + 1) >> 1;
