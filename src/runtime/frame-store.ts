@@ -17,7 +17,8 @@
  * Originals that are the file's own samples of a source that reads in place (an uncalibrated SER, a
  * video's spool) are never kept: re-reading them from the file, which the OS caches, costs a memory
  * copy into a recycled buffer, while keeping them costs committing fresh memory (~3 ms/MiB on these
- * VMs) and doubles the RAM the file takes (`originalsReread`; the memory forecast follows it).
+ * VMs) and doubles the RAM the file takes (`originalsReread`; the memory forecast follows it). The
+ * mono frames of such colour originals are not kept either: one read and one conversion remake them.
  *
  * Frame indices here are the compacted indices after exclusion; `sourceIndex(i)` maps back.
  */
@@ -310,7 +311,9 @@ export class FrameSet {
     if (this.channels === 1) return this.leaseOriginal(i);
     const kept = this.keepM[i];
     if (kept) return { s: kept, release: noop };
-    const keep = this.level >= 4;
+    // Kept at level 4 only with the originals: when those are re-read from the file, M is remade from
+    // the read (~1.5 ms per Mpx) rather than committed; after the first pass only Mean's few frames need it.
+    const keep = this.level >= 4 && this.keepsOriginals;
     const { s: o, release } = await this.leaseOriginal(i);
     let m: Uint16Array;
     try { m = getKernels().rgbToMono16(o, storedScale(o), keep ? this.slot16('M', i) : this.freeMono.pop()); } finally { release(); }
@@ -669,6 +672,6 @@ export function predictFrameStoreBytes(
   if (level >= 1) per += b.L;
   if (level >= 2) per += b.G;
   if (level >= 3 && !originalsReread) per += b.O;
-  if (level >= 4) per += b.M;
+  if (level >= 4 && !originalsReread) per += b.M;
   return frames * per;
 }

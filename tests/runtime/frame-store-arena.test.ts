@@ -53,3 +53,47 @@ describe('frame store: originals at levels 3–4', () => {
     await fs.close();
   });
 });
+
+describe('frame store: mono frames of colour originals at level 4', () => {
+  const rgb = Array.from({ length: N }, () => Uint8Array.from({ length: 3 * W * H }, () => Math.floor(r() * 256)));
+  const rgbPath = join(dir, 'rgb.ser');
+  const open = async (roi: number[]) => {
+    await writeSer(rgbPath, { width: W, height: H, colorLayout: 'RGB', bitDepth: 8 }, rgb);
+    return new FrameSet(await openSer(rgbPath), { convert: { debayer: 'auto', scale: 256 }, noise: 3, blackCutoff: 0, level: 4, roi, populator: null }, 3);
+  };
+  const expectedMono = (i: number, k: number) => {
+    const v = Math.fround(0.299 * rgb[i][3 * k] * 256 + 0.587 * rgb[i][3 * k + 1] * 256 + 0.114 * rgb[i][3 * k + 2] * 256);
+    return Math.floor(v + 0.5);
+  };
+
+  it('re-read originals: M remade from each read, not kept (nothing in arenas but L and G); the forecast agrees', async () => {
+    const fs = await open([]);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < N; i++) {
+        const { frame, release } = await fs.monoLease(i);
+        expect([frame.stored[0], frame.stored[W * H - 1]]).toEqual([expectedMono(i, 0), expectedMono(i, W * H - 1)]);
+        release();
+      }
+    }
+    expect(fs.stats.reads).toBe(2 * N);
+    expect(fs.heldBytes()).toBe(0);
+    expect(fs.arenaBytes()).toBe(0);
+    expect(predictFrameStoreBytes(N, W, H, 3, 1, 4, true)).toBe(predictFrameStoreBytes(N, W, H, 3, 1, 2));
+    expect(predictFrameStoreBytes(N, W, H, 3, 1, 4, false)).toBe(predictFrameStoreBytes(N, W, H, 3, 1, 2) + N * W * H * 3 + N * W * H * 2);
+    await fs.close();
+  });
+
+  it('kept originals (an ROI): M kept too, once per frame, the same values', async () => {
+    const fs = await open([0, H, 0, W / 2]);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < N; i++) {
+        const { frame, release } = await fs.monoLease(i);
+        expect(frame.stored[1]).toBe(expectedMono(i, 1));
+        release();
+      }
+    }
+    expect(fs.stats.reads).toBe(N);
+    expect(fs.arenaBytes()).toBe(N * H * (W / 2) * 2);
+    await fs.close();
+  });
+});
