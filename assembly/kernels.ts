@@ -1466,9 +1466,14 @@ function rgbPairToMono(v: v128, ri: v128, gi: v128, bi: v128, S: v128, WR: v128,
 // borders : i32[4] top, bottom, left, right: the largest clip per side over the tracked patches
 // scratch: yIdx/yWt (i32/f32[4 · max lenY]), xIdx/xWt/xOff (i32/f32/i32[4 · max lenX]),
 //          tmp (f64[max span]), xs (as stackAccumulate)
+// band : 0 every target row; 1 only the accumulator rows below halfRows · D (the record's D), with the
+//        borders tracked; 2 only the rows from there on, borders not tracked. Bands 1 and 2 on two
+//        threads (each with its own scratch) add to disjoint rows, each pixel's terms in record order
+//        as with band 0, so the sums are the same bit for bit.
 export function stackRecords(
   recs: usize, n: i32, src: usize, W: i32, H: i32, C: i32, mode: i32,
   yIdx: usize, yWt: usize, xIdx: usize, xWt: usize, xOff: usize, tmp: usize, xs: usize, borders: usize,
+  band: i32, halfRows: i32,
 ): void {
   for (let k = 0; k < n; k++) {
     const r = recs + <usize>k * 80;
@@ -1488,7 +1493,7 @@ export function stackRecords(
     const nx = tapsAxis(lenX, x0, W, D, load<f64>(r, 56), load<f64>(r, 64), mode, xIdx, xWt);
     const fx = tapsFirst;
     const ex = tapsEnd;
-    if (track) {
+    if (track && band != 2) {
       // clipLo = first, clipHi = len − end (both len when no target is valid), as AxisTaps
       const emptyY = fy >= ey;
       const emptyX = fx >= ex;
@@ -1502,7 +1507,14 @@ export function stackRecords(
       if (right > load<i32>(borders, 12)) store<i32>(borders, right, 12);
     }
     if (fy >= ey || fx >= ex) continue;
-    const rows = ey - fy;
+    let ty0 = fy;
+    let ty1 = ey;
+    if (band != 0) {
+      const cut = halfRows * D - y0; // the first target t in the upper band
+      if (band == 1) { if (ty1 > cut) ty1 = cut; } else if (ty0 < cut) ty0 = cut;
+      if (ty0 >= ty1) continue;
+    }
+    const rows = ty1 - ty0;
     const cols = ex - fx;
     let xs0 = 0x7fffffff;
     let xs1 = -0x7fffffff;
@@ -1518,11 +1530,11 @@ export function stackRecords(
     const stride = accWidth * C;
     stackAccumulate(
       src, W * C, C,
-      yIdx + (<usize>(fy * ny) << 2), yWt + (<usize>(fy * ny) << 2), ny, rows,
+      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
       xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
       xs0, span,
-      wy ? wy + (<usize>fy << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
-      acc + (<usize>(((y0 + fy) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
+      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
+      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
     );
   }
 }

@@ -7,10 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWasmInstance, sharedWasmInstance, correlateWasmInstance } from '../../src/image/wasm/node.ts';
-import type { WasmKernelInstance } from '../../src/image/wasm/module.ts';
 import { openFrameSource } from '../../src/io/open-source.ts';
 import { SHARED_DATA } from '../helpers/shared-data.ts';
-import { ensureWasmBuilt, FAILING_HELPER } from './setup.ts';
+import { counting, ensureWasmBuilt, FAILING_HELPER, withReadyHelper } from './setup.ts';
 
 const MOON = join(SHARED_DATA, 'synthetic/moon-512/frames.ser');
 const SAMPLE = join(__dirname, '../../samples/moon-small/frames.ser');
@@ -31,32 +30,11 @@ beforeAll(async () => {
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-type Splitter = Parameters<WasmKernelInstance['attachRowSplitter']>[0];
-const splitterOf = (i: WasmKernelInstance) => (i as unknown as { splitter: Splitter }).splitter;
-
 /** The shared instance once its helper thread is ready, and that helper. */
-async function sharedWithHelper(): Promise<{ inst: WasmKernelInstance; real: NonNullable<Splitter> }> {
-  const inst = sharedWasmInstance()!;
+async function sharedWithHelper() {
   correlateWasmInstance();
-  const t0 = Date.now();
-  while (!splitterOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-  expect(splitterOf(inst)?.ready).toBe(true);
-  return { inst, real: splitterOf(inst)! };
+  return withReadyHelper(sharedWasmInstance()!);
 }
-
-/** `real`, counting the jobs of kind `method` it is given (so that a silent fallback fails the test). */
-function counting(real: NonNullable<Splitter>, method: 'startFirstPassRows' | 'startBlurRows'): { splitter: Splitter; count: () => number } {
-  let n = 0;
-  const splitter = new Proxy(real, {
-    get(t, k) {
-      if (k === method) return (a: number[]) => { n++; t[method](a); };
-      const v = Reflect.get(t, k);
-      return typeof v === 'function' ? v.bind(t) : v;
-    },
-  });
-  return { splitter, count: () => n };
-}
-
 
 describe('first pass split across the helper thread', () => {
   it('gives the same G, L, b and sums as one thread (and as a plain instance), also when the helper fails', async () => {

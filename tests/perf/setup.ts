@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createImage, type Image } from '../../src/image/image.ts';
 import { WASM_MT_PATH, WASM_PATH } from '../../src/image/wasm/node.ts';
+import type { WasmKernelInstance } from '../../src/image/wasm/module.ts';
+import { expect } from 'vitest';
 import { rng } from '../image/helpers.ts';
 
 /** Builds src/image/wasm/kernels.wasm unless it exists (a fresh checkout without `npm ci`). */
@@ -55,5 +57,31 @@ export function compare(a: Float32Array, b: Float32Array): { differ: number; max
 
 /** A row helper that fails every job (RowSplitter): the main thread must then compute the helper's share. */
 export const FAILING_HELPER = {
-  ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, wait(): never { throw new Error('helper failed'); },
+  ready: true, start() {}, startMlcFrame() {}, startFirstPassRows() {}, startBlurRows() {}, startStackRecords() {}, wait(): never { throw new Error('helper failed'); },
 };
+
+type Splitter = Parameters<WasmKernelInstance['attachRowSplitter']>[0];
+const splitterOf = (i: WasmKernelInstance) => (i as unknown as { splitter: Splitter }).splitter;
+
+/** `inst` once the helper thread attached to it is ready, and that helper. */
+export async function withReadyHelper(inst: WasmKernelInstance): Promise<{ inst: WasmKernelInstance; real: NonNullable<Splitter> }> {
+  const t0 = Date.now();
+  while (!splitterOf(inst)?.ready && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+  expect(splitterOf(inst)?.ready).toBe(true);
+  return { inst, real: splitterOf(inst)! };
+}
+
+/** `real`, counting the jobs of kind `method` it is given (so that a silent fallback fails the test). */
+export function counting(
+  real: NonNullable<Splitter>, method: 'startFirstPassRows' | 'startBlurRows' | 'startStackRecords',
+): { splitter: Splitter; count: () => number } {
+  let n = 0;
+  const splitter = new Proxy(real, {
+    get(t, k) {
+      if (k === method) return (a: number[]) => { n++; t[method](a); };
+      const v = Reflect.get(t, k);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  return { splitter, count: () => n };
+}

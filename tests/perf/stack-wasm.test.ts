@@ -13,7 +13,7 @@ import {
   storedFramesAccumulateInWasm, type FramePatch, type StoredFrame,
 } from '../../src/nodes/lib/stack-sample.ts';
 import { rng } from '../image/helpers.ts';
-import { compare, ensureWasmBuilt, randomFloatImage } from './setup.ts';
+import { compare, counting, ensureWasmBuilt, FAILING_HELPER, randomFloatImage, withReadyHelper } from './setup.ts';
 
 const before = getKernels();
 beforeAll(() => {
@@ -220,5 +220,66 @@ describe('accumulateFrame (one wasm call per frame, taps computed in wasm)', () 
     }
     expect(calls).toBe(3 * 3 * 5);
     inst.stackFrameRecords = orig;
+  });
+});
+
+describe('accumulateFrame split by accumulator rows with the helper thread', () => {
+  it('the same sums and borders as the TypeScript reference, every mode, drizzle 1/2, mono and colour, also when the helper fails', async () => {
+    const { inst, real } = await withReadyHelper(stackWasmInstance()!);
+    const jobs = counting(real, 'startStackRecords');
+    const r = rng(77);
+    try {
+      for (const helper of [jobs.splitter, FAILING_HELPER]) {
+        inst.attachRowSplitter(helper);
+        for (const mode of ['cubic', 'bilinear', 'integer'] as SampleMode[]) {
+          for (const [D, C] of [[1, 1], [2, 1], [1, 3], [2, 3]] as [number, 1 | 3][]) {
+            // big enough to split (≥ 64 rows, ≥ 200k target samples): patches overlapping the middle row
+            const W = 300, H = 240, wD = W * D, hD = H * D;
+            const F = randomFloatImage(W, H, 300 + D + C, C, -100, 70000);
+            const stored = { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 };
+            const float: Image = { width: W, height: H, channels: C, data: Float32Array.from(stored.stored) };
+            const ramps = Array.from({ length: 20 }, (_, a) => {
+              const y0 = (a * 7) * D, y1 = Math.min(hD, y0 + 100 * D), x0 = ((a * 37) % 180) * D, x1 = Math.min(wD, x0 + 120 * D);
+              return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };
+            });
+            const acc = new Float32Array(wD * hD * C), bg = new Float32Array(W * H * C);
+            const accRef = acc.slice(), bgRef = bg.slice();
+            const clips = new Int32Array(4), clipsRef = new Int32Array(4);
+            beginAccumulation(acc, { accumulators: [bg], tables: ramps.flatMap((p) => [p.wy, p.wx]) });
+            try {
+              const patches: FramePatch[] = ramps.map((p, a) => ({
+                acc, accWidth: wD, y0: p.y0, lenY: p.y1 - p.y0, x0: p.x0, lenX: p.x1 - p.x0, D,
+                // (the first patch shifted partly out of the frame: clips to track)
+                offY: a === 0 ? -35 : (r() - 0.5) * 30, locY: (r() - 0.5) * 3, offX: a === 0 ? -35 : (r() - 0.5) * 30, locX: (r() - 0.5) * 3,
+                wy: p.wy, wx: p.wx, scale: 0.5 + r(), track: true,
+              }));
+              // a background rectangle across the middle, and one row
+              patches.push({ acc: bg, accWidth: W, y0: 60, lenY: 130, x0: 5, lenX: 280, D: 1, offY: 1.3, locY: 0, offX: -2.6, locX: 0, wy: null, wx: null, scale: 1, track: false });
+              patches.push({ acc: bg, accWidth: W, y0: 200, lenY: 1, x0: 0, lenX: W, D: 1, offY: -0.4, locY: 0, offX: 0.7, locX: 0, wy: null, wx: null, scale: 1, track: false });
+              accumulateFrame(stored, patches, mode, clips);
+              for (const p of patches) {
+                const ty = axisTaps(p.lenY, p.y0, H, p.D, p.offY, p.locY, mode);
+                const tx = axisTaps(p.lenX, p.x0, W, p.D, p.offX, p.locX, mode);
+                if (p.track) {
+                  clipsRef[0] = Math.max(clipsRef[0], ty.clipLo); clipsRef[1] = Math.max(clipsRef[1], ty.clipHi);
+                  clipsRef[2] = Math.max(clipsRef[2], tx.clipLo); clipsRef[3] = Math.max(clipsRef[3], tx.clipHi);
+                }
+                accumulatePatchTS(p.acc === acc ? accRef : bgRef, p.accWidth, float, ty, tx, p.y0, p.x0, p.wy, p.wx, p.scale);
+              }
+            } finally {
+              endAccumulation(acc);
+            }
+            const what = `${mode} D${D} C${C} ${helper === FAILING_HELPER ? 'failing helper' : 'helper'}`;
+            expect(compare(acc, accRef), what).toEqual({ differ: 0, maxAbs: 0 });
+            expect(compare(bg, bgRef), what).toEqual({ differ: 0, maxAbs: 0 });
+            expect(Array.from(clips), what).toEqual(Array.from(clipsRef));
+            expect(clips.some((v) => v > 0), what).toBe(true);
+          }
+        }
+      }
+      expect(jobs.count()).toBe(3 * 4);
+    } finally {
+      inst.attachRowSplitter(real);
+    }
   });
 });

@@ -98,6 +98,7 @@ export interface KernelExports {
   stackRecords?(
     recs: number, n: number, src: number, W: number, H: number, C: number, mode: number,
     yIdx: number, yWt: number, xIdx: number, xWt: number, xOff: number, tmp: number, xs: number, borders: number,
+    band: number, halfRows: number,
   ): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
@@ -119,6 +120,8 @@ const SPLIT_MIN_WORK = 2_000_000;
 const SPLIT_MIN_BLUR = 200_000;
 /** Frame rows below which a first pass is not split across threads. */
 const SPLIT_MIN_ROWS = 64;
+/** Smallest Stack frame (target samples of all its patches) whose records are split with the helper. */
+const SPLIT_MIN_STACK = 200_000;
 
 /** The wasm memory could not grow (too large an image for a 32-bit memory, or out of memory). */
 export class WasmMemoryError extends RangeError {
@@ -774,13 +777,23 @@ export class WasmKernelInstance {
     }
     this.top = this.stackMark;
     const recs = this.alloc(n * 80);
-    const yIdx = this.alloc(maxY * 16);
-    const yWt = this.alloc(maxY * 16);
-    const xIdx = this.alloc(maxX * 16);
-    const xWt = this.alloc(maxX * 16);
-    const xOff = this.alloc(maxX * 16);
-    const tmp = this.alloc((width + 8) * C * 8);
-    const xs = this.alloc((maxX * 5 + 16) * 8);
+    const scratch = () => {
+      const yIdx = this.alloc(maxY * 16);
+      const yWt = this.alloc(maxY * 16);
+      const xIdx = this.alloc(maxX * 16);
+      const xWt = this.alloc(maxX * 16);
+      const xOff = this.alloc(maxX * 16);
+      const tmp = this.alloc((width + 8) * C * 8);
+      const xs = this.alloc((maxX * 5 + 16) * 8);
+      return [yIdx, yWt, xIdx, xWt, xOff, tmp, xs];
+    };
+    const mine = scratch();
+    // Big frames: the helper thread takes the accumulator rows from the middle down (band 2, with its
+    // own scratch), this thread the rows above (band 1); the same sums bit for bit (see stackRecords).
+    let work = 0;
+    for (const p of patches) work += p.lenY * p.lenX;
+    const helper = height >= SPLIT_MIN_ROWS && work * C >= SPLIT_MIN_STACK ? this.readySplitter : null;
+    const theirs = helper ? scratch() : null;
     const bp = this.alloc(16);
     const buf = this.exports.memory.buffer;
     const I32 = new Int32Array(buf, recs, n * 20);
@@ -796,7 +809,19 @@ export class WasmKernelInstance {
       F64[f + 5] = p.offY; F64[f + 6] = p.locY; F64[f + 7] = p.offX; F64[f + 8] = p.locX; F64[f + 9] = p.scale;
     }
     this.i32(bp, 4).set(borders);
-    fn(recs, n, this.stackSrc, width, height, C, mode, yIdx, yWt, xIdx, xWt, xOff, tmp, xs, bp);
+    const head = [recs, n, this.stackSrc, width, height, C, mode] as const;
+    const halfRows = height >> 1;
+    if (helper && theirs) {
+      helper.startStackRecords([...head, ...theirs, bp, 2, halfRows]);
+      fn(...head, ...(mine as [number, number, number, number, number, number, number]), bp, 1, halfRows);
+      try {
+        helper.wait();
+      } catch {
+        fn(...head, ...(theirs as [number, number, number, number, number, number, number]), bp, 2, halfRows); // the helper failed: its rows here
+      }
+    } else {
+      fn(...head, ...(mine as [number, number, number, number, number, number, number]), bp, 0, 0);
+    }
     borders.set(this.i32(bp, 4));
   }
 

@@ -197,9 +197,25 @@ let stackInstance: WasmKernelInstance | null | undefined;
 /**
  * A second process-wide instance, used only by the Stack accumulation (src/nodes/lib/stack-sample.ts):
  * it keeps the current frame in its own memory between calls, which other kernel calls on the
- * shared instance would overwrite. Null when the module is not available.
+ * shared instance would overwrite. With the helper thread it is kernels-mt.wasm on a shared memory the
+ * helper also has, so that big frames' records are split by accumulator rows (`stackFrameRecords`).
+ * Null when the module is not available.
  */
 export function stackWasmInstance(): WasmKernelInstance | null {
-  if (stackInstance === undefined) stackInstance = createWasmInstance();
+  if (stackInstance === undefined) {
+    stackInstance = null;
+    const infra = loadWasmModule() ? helperInfra() : null;
+    if (infra) {
+      try {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+        const inst = new WasmKernelInstance(infra.mod, { env: { memory } });
+        inst.attachRowSplitter(infra.helper.attach(memory));
+        stackInstance = inst;
+      } catch {
+        stackInstance = null;
+      }
+    }
+    stackInstance ??= createWasmInstance();
+  }
   return stackInstance;
 }

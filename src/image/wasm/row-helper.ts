@@ -4,7 +4,8 @@
  * computes the other (`WasmKernelInstance.correlateWindow`); for Shift, half of one frame's
  * alignment points (`mlcFrame`, see mlc-frame.ts); and, on the memory of the instance behind the other
  * kernels (attached, `attach`), half of the rows of a frame's first pass (`firstPassRows`) and of
- * the big blurs (`blurRows`). Rows do not depend on each other, so
+ * the big blurs (`blurRows`); on the Stack instance's memory (attached too), the accumulator rows from
+ * the middle on of every patch of a frame (`stackRecords`). Rows do not depend on each other, so
  * the map is the same, bit for bit, whoever computes which rows. The helper is used only once it has
  * said it is ready; until then (or if it fails) the main thread computes every row.
  *
@@ -22,6 +23,7 @@ const JOB_NCC_ROWS = 0;
 const JOB_MLC_FRAME = 1;
 const JOB_FIRST_PASS_ROWS = 2;
 const JOB_BLUR_ROWS = 3;
+const JOB_STACK_RECORDS = 4;
 /** Arguments of the largest job (firstPassRows). */
 const MAX_ARGS = 18;
 
@@ -36,6 +38,8 @@ export interface RowSplitter {
   startFirstPassRows(args: readonly number[]): void;
   /** Starts `blurRows(…17 arguments)` on the helper (pointers into the shared memory). */
   startBlurRows(args: readonly number[]): void;
+  /** Starts `stackRecords(…17 arguments)` on the helper (pointers into the shared memory). */
+  startStackRecords(args: readonly number[]): void;
   /** Waits for the job started last; throws if the helper failed or timed out (it is then not used again). */
   wait(): void;
 }
@@ -84,6 +88,7 @@ export class NccRowHelper implements RowSplitter {
       startMlcFrame: (a) => helper.post(index, JOB_MLC_FRAME, a),
       startFirstPassRows: (a) => helper.post(index, JOB_FIRST_PASS_ROWS, a),
       startBlurRows: (a) => helper.post(index, JOB_BLUR_ROWS, a),
+      startStackRecords: (a) => helper.post(index, JOB_STACK_RECORDS, a),
       wait: () => helper.wait(),
     };
   }
@@ -116,6 +121,11 @@ export class NccRowHelper implements RowSplitter {
   startBlurRows(args: readonly number[]): void {
     if (args.length !== 17) throw new Error(`blurRows takes 17 arguments, got ${args.length}`);
     this.post(0, JOB_BLUR_ROWS, args);
+  }
+
+  startStackRecords(args: readonly number[]): void {
+    if (args.length !== 17) throw new Error(`stackRecords takes 17 arguments, got ${args.length}`);
+    this.post(0, JOB_STACK_RECORDS, args);
   }
 
   wait(): void {

@@ -2,7 +2,7 @@
 // loader). It instantiates kernels-mt.wasm on the main thread's shared memory and computes the bands
 // of correlation rows (job 0, nccRows), half of one frame's alignment points (job 1, mlcFrame) or a
 // band of a first pass's or a big blur's rows (jobs 2 and 3, firstPassRows and blurRows, on a second
-// memory it is given) it is asked for:
+// memory it is given) or of a Stack frame's accumulator rows (job 4, stackRecords, on a third) it is asked for:
 // a message says "a job is ready" (its kind and memory); its arguments are in a small
 // shared control block and the images are already in the shared memory; completion is signalled
 // through the control block (the main thread waits for it synchronously with Atomics.wait).
@@ -29,6 +29,7 @@ parentPort.on('message', (msg) => {
     if (kind === 1) ex.mlcFrame(...a(12));
     else if (kind === 2) ex.firstPassRows(...a(18));
     else if (kind === 3) ex.blurRows(...a(17));
+    else if (kind === 4) ex.stackRecords(...a(17));
     else ex.nccRows(...a(11));
   } catch {
     failed = 1;
