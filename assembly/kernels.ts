@@ -785,8 +785,40 @@ export function stackAccumulate(
   wy: usize, wx: usize, scale: f64,
   acc: usize, accStride: i32, tmp: usize, xs: usize,
 ): void {
+  stackAccumulateFrom<f32>(src, 1, rowLen, C, yIdx, yWt, ny, rows, xOff, xWt, nx, cols, xs0, span, wy, wx, scale, acc, accStride, tmp, xs);
+}
+
+// Two samples of the frame at p as f64x2: f32 widened, or stored u16/u8 samples · S (exact: the
+// frame store's scales 1 and 256 keep every sample an integer below 2^24, as its float frame holds it).
+// @ts-ignore: decorator
+@inline function src2<T>(p: usize, S: v128): v128 {
+  if (sizeof<T>() == 4) return lo2(p);
+  if (sizeof<T>() == 2) return f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.extend_low_i16x8_u(v128.load32_zero(p))), S);
+  return f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load16_splat(p)))), S);
+}
+
+// One sample of the frame at p (as src2).
+// @ts-ignore: decorator
+@inline function src1<T>(p: usize, s: f64): f64 {
+  if (sizeof<T>() == 4) return <f64>load<f32>(p);
+  return <f64>load<T>(p) * s;
+}
+
+// stackAccumulate on a frame of samples T (f32: the float frame; u16/u8: stored samples, the float
+// frame being sample · sscale): the same float64 operations on the same values.
+// @ts-ignore: decorator
+@inline function stackAccumulateFrom<T>(
+  src: usize, sscale: f64, rowLen: i32, C: i32,
+  yIdx: usize, yWt: usize, ny: i32, rows: i32,
+  xOff: usize, xWt: usize, nx: i32, cols: i32,
+  xs0: i32, span: i32,
+  wy: usize, wx: usize, scale: f64,
+  acc: usize, accStride: i32, tmp: usize, xs: usize,
+): void {
+  const sh = <usize>alignof<T>();
+  const S = f64x2.splat(sscale);
   const span2 = span & ~1;
-  const colBase = <usize>(xs0 * C) << 2;
+  const colBase = <usize>(xs0 * C) << sh;
   // Mono cubic: x taps as f64, two columns per f64x2 (xs: f64[cols · 4 + 8] lane-interleaved
   // per column pair, then f64[cols] x weights); xOff becomes the tmp addresses.
   const pair = C == 1 && nx == 4;
@@ -812,10 +844,10 @@ export function stackAccumulate(
       const w3 = <f64>load<f32>(yWt + q + 12);
       if (w0 != 0 && w1 != 0 && w2 != 0 && w3 != 0) {
         // all four taps: one fused pass, ((((0 + w0·a) + w1·b) + w2·c) + w3·d) like the reference
-        const r0 = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << 2) + colBase;
-        const r1 = src + (<usize>load<i32>(yIdx + q + 4) * <usize>rowLen << 2) + colBase;
-        const r2 = src + (<usize>load<i32>(yIdx + q + 8) * <usize>rowLen << 2) + colBase;
-        const r3 = src + (<usize>load<i32>(yIdx + q + 12) * <usize>rowLen << 2) + colBase;
+        const r0 = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << sh) + colBase;
+        const r1 = src + (<usize>load<i32>(yIdx + q + 4) * <usize>rowLen << sh) + colBase;
+        const r2 = src + (<usize>load<i32>(yIdx + q + 8) * <usize>rowLen << sh) + colBase;
+        const r3 = src + (<usize>load<i32>(yIdx + q + 12) * <usize>rowLen << sh) + colBase;
         const v0 = f64x2.splat(w0);
         const v1 = f64x2.splat(w1);
         const v2 = f64x2.splat(w2);
@@ -823,20 +855,20 @@ export function stackAccumulate(
         const zero = f64x2.splat(0);
         let i = 0;
         for (; i < span2; i += 2) {
-          const o = <usize>i << 2;
-          let v = f64x2.add(zero, f64x2.mul(v0, lo2(r0 + o)));
-          v = f64x2.add(v, f64x2.mul(v1, lo2(r1 + o)));
-          v = f64x2.add(v, f64x2.mul(v2, lo2(r2 + o)));
-          v = f64x2.add(v, f64x2.mul(v3, lo2(r3 + o)));
+          const o = <usize>i << sh;
+          let v = f64x2.add(zero, f64x2.mul(v0, src2<T>(r0 + o, S)));
+          v = f64x2.add(v, f64x2.mul(v1, src2<T>(r1 + o, S)));
+          v = f64x2.add(v, f64x2.mul(v2, src2<T>(r2 + o, S)));
+          v = f64x2.add(v, f64x2.mul(v3, src2<T>(r3 + o, S)));
           v128.store(tmp + (<usize>i << 3), v);
         }
         for (; i < span; i++) {
-          const o = <usize>i << 2;
+          const o = <usize>i << sh;
           let v: f64 = 0;
-          v += w0 * <f64>load<f32>(r0 + o);
-          v += w1 * <f64>load<f32>(r1 + o);
-          v += w2 * <f64>load<f32>(r2 + o);
-          v += w3 * <f64>load<f32>(r3 + o);
+          v += w0 * src1<T>(r0 + o, sscale);
+          v += w1 * src1<T>(r1 + o, sscale);
+          v += w2 * src1<T>(r2 + o, sscale);
+          v += w3 * src1<T>(r3 + o, sscale);
           store<f64>(tmp + (<usize>i << 3), v);
         }
         if (pair) stackRowPairs(xOff, xs, wx64, cols, wy, t, scale, acc + (<usize>(t * accStride) << 2));
@@ -849,16 +881,16 @@ export function stackAccumulate(
       const q = <usize>(t * ny + a) << 2;
       const w = <f64>load<f32>(yWt + q);
       if (w == 0) continue;
-      const rb = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << 2) + colBase;
+      const rb = src + (<usize>load<i32>(yIdx + q) * <usize>rowLen << sh) + colBase;
       const wv = f64x2.splat(w);
       let i = 0;
       for (; i < span2; i += 2) {
         const tp = tmp + (<usize>i << 3);
-        v128.store(tp, f64x2.add(v128.load(tp), f64x2.mul(wv, lo2(rb + (<usize>i << 2)))));
+        v128.store(tp, f64x2.add(v128.load(tp), f64x2.mul(wv, src2<T>(rb + (<usize>i << sh), S))));
       }
       for (; i < span; i++) {
         const tp = tmp + (<usize>i << 3);
-        store<f64>(tp, load<f64>(tp) + w * <f64>load<f32>(rb + (<usize>i << 2)));
+        store<f64>(tp, load<f64>(tp) + w * src1<T>(rb + (<usize>i << sh), sscale));
       }
     }
     if (pair) stackRowPairs(xOff, xs, wx64, cols, wy, t, scale, acc + (<usize>(t * accStride) << 2));
@@ -1466,6 +1498,8 @@ function rgbPairToMono(v: v128, ri: v128, gi: v128, bi: v128, S: v128, WR: v128,
 // borders : i32[4] top, bottom, left, right: the largest clip per side over the tracked patches
 // scratch: yIdx/yWt (i32/f32[4 · max lenY]), xIdx/xWt/xOff (i32/f32/i32[4 · max lenX]),
 //          tmp (f64[max span]), xs (as stackAccumulate)
+// srcBytes, srcScale: the frame at src is f32 (4) or stored u16 (2) / u8 (1) samples, the float frame
+//        being sample · srcScale (1 or 256: exact)
 // band : 0 every target row; 1 only the accumulator rows below halfRows · D (the record's D), with the
 //        borders tracked; 2 only the rows from there on, borders not tracked. Bands 1 and 2 on two
 //        threads (each with its own scratch) add to disjoint rows, each pixel's terms in record order
@@ -1473,7 +1507,7 @@ function rgbPairToMono(v: v128, ri: v128, gi: v128, bi: v128, S: v128, WR: v128,
 export function stackRecords(
   recs: usize, n: i32, src: usize, W: i32, H: i32, C: i32, mode: i32,
   yIdx: usize, yWt: usize, xIdx: usize, xWt: usize, xOff: usize, tmp: usize, xs: usize, borders: usize,
-  band: i32, halfRows: i32,
+  band: i32, halfRows: i32, srcBytes: i32, srcScale: f64,
 ): void {
   for (let k = 0; k < n; k++) {
     const r = recs + <usize>k * 80;
@@ -1528,7 +1562,23 @@ export function stackRecords(
       store<i32>(xOff + (<usize>q << 2), (load<i32>(xIdx + (<usize>(fx * nx + q) << 2)) - xs0) * C);
     }
     const stride = accWidth * C;
-    stackAccumulate(
+    if (srcBytes == 1) stackAccumulateFrom<u8>(
+      src, srcScale, W * C, C,
+      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
+      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
+      xs0, span,
+      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
+      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
+    );
+    else if (srcBytes == 2) stackAccumulateFrom<u16>(
+      src, srcScale, W * C, C,
+      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
+      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
+      xs0, span,
+      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
+      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
+    );
+    else stackAccumulate(
       src, W * C, C,
       yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
       xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,

@@ -172,8 +172,12 @@ describe('accumulateFrame (one wasm call per frame, taps computed in wasm)', () 
         const r = rng(11 + D * 5 + C);
         const W = 61, H = 47, wD = W * D, hD = H * D;
         const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 200 + k + D * 3 + C, C, -100, 70000));
-        const stored = frames.map((F) => ({ width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 }));
-        const floats = stored.map((s) => ({ width: W, height: H, channels: C, data: Float32Array.from(s.stored) }) as Image);
+        // 16-bit samples, or 8-bit ones (float = sample · 256): the records read them as stored
+        const eight = (D + C) % 2 === 0;
+        const stored: StoredFrame[] = frames.map((F) => (eight
+          ? { width: W, height: H, channels: C, stored: Uint8Array.from(F.data, (v) => Math.max(0, Math.min(255, Math.round(v / 256)))), scale: 256 }
+          : { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 }));
+        const floats = stored.map((s) => ({ width: W, height: H, channels: C, data: Float32Array.from(s.stored, (v) => v * s.scale) }) as Image);
         const ramps = Array.from({ length: 6 }, (_, a) => {
           const y0 = (a * 5) * D, y1 = Math.min(hD, y0 + (18 + a) * D), x0 = (a * 7) * D, x1 = Math.min(wD, x0 + (20 + a) * D);
           return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };
@@ -224,7 +228,7 @@ describe('accumulateFrame (one wasm call per frame, taps computed in wasm)', () 
 });
 
 describe('accumulateFrame split by accumulator rows with the helper thread', () => {
-  it('the same sums and borders as the TypeScript reference, every mode, drizzle 1/2, mono and colour, also when the helper fails', async () => {
+  it('the same sums and borders as the TypeScript reference, every mode, drizzle 1/2, mono and colour, 8- and 16-bit samples, also when the helper fails', async () => {
     const { inst, real } = await withReadyHelper(stackWasmInstance()!);
     const jobs = counting(real, 'startStackRecords');
     const r = rng(77);
@@ -236,8 +240,12 @@ describe('accumulateFrame split by accumulator rows with the helper thread', () 
             // big enough to split (≥ 64 rows, ≥ 200k target samples): patches overlapping the middle row
             const W = 300, H = 240, wD = W * D, hD = H * D;
             const F = randomFloatImage(W, H, 300 + D + C, C, -100, 70000);
-            const stored = { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 };
-            const float: Image = { width: W, height: H, channels: C, data: Float32Array.from(stored.stored) };
+            // 16-bit samples, or 8-bit ones (the float frame = sample · 256), read by the records as stored
+            const eight = (D + C) % 2 === 0;
+            const stored = eight
+              ? { width: W, height: H, channels: C, stored: Uint8Array.from(F.data, (v) => Math.max(0, Math.min(255, Math.round(v / 256)))), scale: 256 }
+              : { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 };
+            const float: Image = { width: W, height: H, channels: C, data: Float32Array.from(stored.stored, (v) => v * stored.scale) };
             const ramps = Array.from({ length: 20 }, (_, a) => {
               const y0 = (a * 7) * D, y1 = Math.min(hD, y0 + 100 * D), x0 = ((a * 37) % 180) * D, x1 = Math.min(wD, x0 + 120 * D);
               return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };
@@ -269,7 +277,7 @@ describe('accumulateFrame split by accumulator rows with the helper thread', () 
             } finally {
               endAccumulation(acc);
             }
-            const what = `${mode} D${D} C${C} ${helper === FAILING_HELPER ? 'failing helper' : 'helper'}`;
+            const what = `${mode} D${D} C${C} ${eight ? '8' : '16'}-bit ${helper === FAILING_HELPER ? 'failing helper' : 'helper'}`;
             expect(compare(acc, accRef), what).toEqual({ differ: 0, maxAbs: 0 });
             expect(compare(bg, bgRef), what).toEqual({ differ: 0, maxAbs: 0 });
             expect(Array.from(clips), what).toEqual(Array.from(clipsRef));

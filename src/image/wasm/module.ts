@@ -98,7 +98,7 @@ export interface KernelExports {
   stackRecords?(
     recs: number, n: number, src: number, W: number, H: number, C: number, mode: number,
     yIdx: number, yWt: number, xIdx: number, xWt: number, xOff: number, tmp: number, xs: number, borders: number,
-    band: number, halfRows: number,
+    band: number, halfRows: number, srcBytes: number, srcScale: number,
   ): void;
   /** Strided u16 → f32 gather (see assembly/kernels.ts). */
   gatherU16(src: number, srcStride: number, rows: number, cols: number, step: number, dst: number): void;
@@ -638,6 +638,9 @@ export class WasmKernelInstance {
   // other kernel call on the same instance resets the memory and drops the frame.
 
   private stackData: Float32Array | Uint8Array | Uint16Array | null = null;
+  /** How the current frame is held: f32 (4), or stored u16 (2) / u8 (1) samples whose float value is sample · stackScale. */
+  private stackBytes: 1 | 2 | 4 = 4;
+  private stackScale = 1;
   private stackSrc = 0;
   private stackMark = 0;
   private stackAcc: Float32Array | null = null;
@@ -656,7 +659,21 @@ export class WasmKernelInstance {
    * very array copied by the previous call (frames are immutable).
    */
   stackFrame(data: Float32Array): void {
-    this.placeStackFrame(data, data.length, (dst) => this.f32(dst, data.length).set(data));
+    this.placeStackFrame(data, data.length, 4, 1, (dst) => this.f32(dst, data.length).set(data));
+  }
+
+  /**
+   * Like `stackFrameStored`, but the samples stay as stored (copied in, not widened): for
+   * `stackFrameRecords`, which reads them as they are (the same sums); `stackAccumulate` then places
+   * the widened frame itself.
+   */
+  stackFrameRaw(data: Uint8Array | Uint16Array, scale: number): void {
+    const n = data.length;
+    this.placeStackFrame(data, n, data.BYTES_PER_ELEMENT as 1 | 2, scale, (dst) => {
+      const buf = this.exports.memory.buffer;
+      if (data.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, dst, n).set(data);
+      else new Uint16Array(buf, dst, n).set(data);
+    });
   }
 
   /** True when kernels.wasm can take stored 8/16-bit frames (`stackFrameStored`). */
@@ -674,7 +691,7 @@ export class WasmKernelInstance {
     const widen = this.exports.widenToF32;
     if (!widen) throw new Error('kernels.wasm: export "widenToF32" is missing (rebuild with npm run build:wasm)');
     const n = data.length;
-    this.placeStackFrame(data, n, (dst) => {
+    this.placeStackFrame(data, n, 4, 1, (dst) => {
       const raw = this.alloc(data.byteLength);
       const buf = this.exports.memory.buffer;
       if (data.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, raw, n).set(data);
@@ -687,12 +704,16 @@ export class WasmKernelInstance {
    * Makes `identity` the current frame — n floats placed above a bound accumulator and written by
    * `fill` (any memory `fill` allocates above them is released after) — unless it is current already.
    */
-  private placeStackFrame(identity: Float32Array | Uint8Array | Uint16Array, n: number, fill: (dst: number) => void): void {
-    if (identity === this.stackData && this.stackMark !== 0) return;
+  private placeStackFrame(
+    identity: Float32Array | Uint8Array | Uint16Array, n: number, bytes: 1 | 2 | 4, scale: number, fill: (dst: number) => void,
+  ): void {
+    if (identity === this.stackData && this.stackMark !== 0 && bytes === this.stackBytes && scale === this.stackScale) return;
     this.stackData = null;
     this.stackMark = 0;
     this.top = this.stackAccEnd || this.base;
-    this.stackSrc = this.alloc(n * 4);
+    this.stackSrc = this.alloc(n * bytes);
+    this.stackBytes = bytes;
+    this.stackScale = scale;
     const frameEnd = this.top;
     fill(this.stackSrc);
     this.top = frameEnd;
@@ -811,16 +832,18 @@ export class WasmKernelInstance {
     this.i32(bp, 4).set(borders);
     const head = [recs, n, this.stackSrc, width, height, C, mode] as const;
     const halfRows = height >> 1;
+    const format = [this.stackBytes, this.stackScale] as const;
+    type Scratch = [number, number, number, number, number, number, number];
     if (helper && theirs) {
-      helper.startStackRecords([...head, ...theirs, bp, 2, halfRows]);
-      fn(...head, ...(mine as [number, number, number, number, number, number, number]), bp, 1, halfRows);
+      helper.startStackRecords([...head, ...theirs, bp, 2, halfRows, ...format]);
+      fn(...head, ...(mine as Scratch), bp, 1, halfRows, ...format);
       try {
         helper.wait();
       } catch {
-        fn(...head, ...(theirs as [number, number, number, number, number, number, number]), bp, 2, halfRows); // the helper failed: its rows here
+        fn(...head, ...(theirs as Scratch), bp, 2, halfRows, ...format); // the helper failed: its rows here
       }
     } else {
-      fn(...head, ...(mine as [number, number, number, number, number, number, number]), bp, 0, 0);
+      fn(...head, ...(mine as Scratch), bp, 0, 0, ...format);
     }
     borders.set(this.i32(bp, 4));
   }
@@ -848,6 +871,7 @@ export class WasmKernelInstance {
     const fn = this.exports.stackAccumulate;
     if (!fn) throw new Error('kernels.wasm: export "stackAccumulate" is missing (rebuild with npm run build:wasm)');
     if (this.stackMark === 0) throw new Error('stackAccumulate: no current frame (call stackFrame first)');
+    if (this.stackBytes !== 4) throw new Error('stackAccumulate: the current frame is raw samples (stackFrameRaw); place it with stackFrameStored');
     const rows = ty.end - ty.first;
     const cols = tx.end - tx.first;
     if (rows <= 0 || cols <= 0) return;

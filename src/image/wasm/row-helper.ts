@@ -24,8 +24,8 @@ const JOB_MLC_FRAME = 1;
 const JOB_FIRST_PASS_ROWS = 2;
 const JOB_BLUR_ROWS = 3;
 const JOB_STACK_RECORDS = 4;
-/** Arguments of the largest job (firstPassRows). */
-const MAX_ARGS = 18;
+/** Arguments of the largest job (stackRecords; the worker's view of the control block has as many). */
+const MAX_ARGS = 19;
 
 export interface RowSplitter {
   /** True once the helper can take jobs. */
@@ -38,7 +38,7 @@ export interface RowSplitter {
   startFirstPassRows(args: readonly number[]): void;
   /** Starts `blurRows(…17 arguments)` on the helper (pointers into the shared memory). */
   startBlurRows(args: readonly number[]): void;
-  /** Starts `stackRecords(…17 arguments)` on the helper (pointers into the shared memory). */
+  /** Starts `stackRecords(…19 arguments)` on the helper (pointers into the shared memory). */
   startStackRecords(args: readonly number[]): void;
   /** Waits for the job started last; throws if the helper failed or timed out (it is then not used again). */
   wait(): void;
@@ -124,7 +124,7 @@ export class NccRowHelper implements RowSplitter {
   }
 
   startStackRecords(args: readonly number[]): void {
-    if (args.length !== 17) throw new Error(`stackRecords takes 17 arguments, got ${args.length}`);
+    if (args.length !== 19) throw new Error(`stackRecords takes 19 arguments, got ${args.length}`);
     this.post(0, JOB_STACK_RECORDS, args);
   }
 

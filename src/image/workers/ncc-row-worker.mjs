@@ -12,7 +12,7 @@ const { module, memory, control } = workerData;
 /** Instances by memory: 0 = the one given at start, more attached later ({ attach, index }). */
 const instances = [new WebAssembly.Instance(module, { env: { memory } }).exports];
 const state = new Int32Array(control, 0, 4); // [1] done, [2] failed
-const args = new Float64Array(control, 16, 18);
+const args = new Float64Array(control, 16, 19);
 const a = (n) => Array.from(args.subarray(0, n));
 
 parentPort.on('message', (msg) => {
@@ -29,7 +29,7 @@ parentPort.on('message', (msg) => {
     if (kind === 1) ex.mlcFrame(...a(12));
     else if (kind === 2) ex.firstPassRows(...a(18));
     else if (kind === 3) ex.blurRows(...a(17));
-    else if (kind === 4) ex.stackRecords(...a(17));
+    else if (kind === 4) ex.stackRecords(...a(19));
     else ex.nccRows(...a(11));
   } catch {
     failed = 1;

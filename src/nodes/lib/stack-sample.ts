@@ -247,7 +247,8 @@ export function accumulateFrame(F: Image | StoredFrame, patches: readonly FrameP
   const stored = 'stored' in F;
   if (inst && boundInst === inst && inst.hasStackRecords && (!stored || inst.hasStoredFrames) && allBound(inst, patches)) {
     try {
-      if (stored) inst.stackFrameStored(F.stored, F.scale);
+      // (stored samples go in as they are: the records read them without a widened copy)
+      if (stored) inst.stackFrameRaw(F.stored, F.scale);
       else inst.stackFrame(F.data);
       inst.stackFrameRecords(F.width, F.height, F.channels, MODE_CODE[mode], patches, borders);
       return;
