@@ -16,32 +16,31 @@ export type BlendParams = Record<string, number | boolean | string | number[]>;
 
 const BLEND_THRESHOLD = 0.2;
 
-/** out = acc / Σω for pixels p0 … p1−1. */
-function divideRow(out: Float32Array, acc: Float32Array, ws: Float32Array, p0: number, p1: number, C: number): void {
+/**
+ * One output row: for the stack's pixels p0 … p1−1 (row-major on the drizzled grid) and channels,
+ * v = acc / Σω (float32), where Σω < lim blended with the background, v = (v − bg)·fw + bg with
+ * fw = clip(Σω / lim, 0, 1) (float32), then clipped to [0, 65535] (NaN → 0), written from out[o] on.
+ * `b` null: no background. (The operations and float32 roundings of dividing, blending and clipping
+ * the whole image in turn, fused so that only the trimmed output is written.)
+ */
+function blendOutRow(
+  out: Float32Array, o: number, acc: Float32Array, ws: Float32Array, b: Float32Array | null, lim: number, p0: number, p1: number, C: number,
+): void {
+  const fround = Math.fround;
   for (let p = p0; p < p1; p++) {
-    const inv = 1 / ws[p];
-    for (let c = 0; c < C; c++) out[p * C + c] = acc[p * C + c] * inv;
-  }
-}
-
-/** out = (out − bg)·fw + bg where fw = clip(Σω / lim, 0, 1) < 1, for pixels p0 … p1−1. */
-function blendRow(out: Float32Array, b: Float32Array, ws: Float32Array, lim: number, p0: number, p1: number, C: number): void {
-  for (let p = p0; p < p1; p++) {
-    const f = ws[p] / lim;
-    const fw = f < 0 ? 0 : f > 1 ? 1 : f;
-    if (fw === 1) continue;
-    for (let c = 0; c < C; c++) {
-      const q = p * C + c;
-      out[q] = (out[q] - b[q]) * fw + b[q];
+    const w = ws[p];
+    const inv = 1 / w;
+    let fw = 1;
+    if (b) {
+      const f = w / lim;
+      fw = f < 0 ? 0 : f > 1 ? 1 : f;
     }
-  }
-}
-
-/** Clip d[q0 … q1−1] to [0, 65535] (NaN → 0). */
-function clipRow(d: Float32Array, q0: number, q1: number): void {
-  for (let q = q0; q < q1; q++) {
-    const v = d[q];
-    d[q] = v > 0 ? (v < 65535 ? v : 65535) : 0;
+    for (let c = 0; c < C; c++, o++) {
+      const q = p * C + c;
+      let v = fround(acc[q] * inv);
+      if (fw !== 1) v = fround((v - b![q]) * fw + b![q]);
+      out[o] = v > 0 ? (v < 65535 ? v : 65535) : 0;
+    }
   }
 }
 
@@ -59,25 +58,26 @@ export const blendNode: NodeDefinition<BlendParams> = {
     const { width: wD, height: hD, channels: C } = parts;
     const acc = parts.weighted.data;
     const ws = parts.weightSum;
-    const out = freshFloat32(wD * hD * C);
-    // (per row: small functions the JIT optimises after a few rows; same operations, same order)
-    for (let y = 0; y < hD; y++) divideRow(out, acc, ws, y * wD, (y + 1) * wD, C);
+    let b: Float32Array | null = null;
     if (parts.background) {
       let bg = parts.background;
       if (bg.width !== wD || bg.height !== hD) bg = k.resize(bg, { width: wD, height: hD }, 'cubic');
-      const lim = BLEND_THRESHOLD * parts.k;
-      const b = bg.data;
-      for (let y = 0; y < hD; y++) blendRow(out, b, ws, lim, y * wD, (y + 1) * wD, C);
+      b = bg.data;
     }
+    const lim = BLEND_THRESHOLD * parts.k;
     const { top, bottom, left, right } = parts.borders;
     if (top + bottom >= hD || left + right >= wD) {
       throw new Error(`Blend: the warp borders (${top}, ${bottom}, ${left}, ${right} px) leave nothing of the ${wD}x${hD} stack`);
     }
-    let img: Image = { width: wD, height: hD, channels: C, data: out };
-    if (top || bottom || left || right) img = k.crop(img, top, hD - bottom, left, wD - right);
-    const d = img.data;
-    const rowLen = img.width * C;
-    for (let q = 0; q < d.length; q += rowLen) clipRow(d, q, Math.min(d.length, q + rowLen));
+    // Divide, blend, trim the borders and clip in one pass (row functions the JIT optimises after a few rows).
+    const w = wD - left - right;
+    const h = hD - top - bottom;
+    const out = freshFloat32(w * h * C);
+    for (let y = 0; y < h; y++) {
+      const p0 = (top + y) * wD + left;
+      blendOutRow(out, y * w * C, acc, ws, b, lim, p0, p0 + w, C);
+    }
+    let img: Image = { width: w, height: h, channels: C, data: out };
     if (parts.halve) img = k.resize(img, 0.5, 'linear');
     ctx.progress(1, 1);
     return { image: img };
