@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sharpenNode, type SharpenParams } from '../../src/nodes/sharpen.ts';
-import { sharpenImage } from '../../src/nodes/lib/sharpen-layers.ts';
+import { applyLayers, layerSum, sharpenImage, type SharpenLayer } from '../../src/nodes/lib/sharpen-layers.ts';
 import { bilateralFilter, bilateralRadius } from '../../src/nodes/lib/sharpen-bilateral.ts';
 import { alignRgbChannels, RgbAlignError } from '../../src/nodes/lib/rgb-align.ts';
 import { NodeRegistry } from '../../src/graph/registry.ts';
@@ -172,6 +172,31 @@ describe('Sharpen layers', () => {
     }
     expect(worst).toBeLessThan(1e-4);
     expect(maxAbsDiff(out.data, rgb.data)).toBeGreaterThan(100); // it did sharpen
+  });
+});
+
+describe('Sharpen layers without denoise: one fused pass', () => {
+  it('equals clipping the float64 layer sum, for 1 to 4 layers, with and without bilateral levels, mono and RGB', () => {
+    const layer = (radius: number, amount: number, bilateral = 0): SharpenLayer => ({ radius, amount, bilateral, bilateralRange: 20, denoise: 0 });
+    const cases: SharpenLayer[][] = [
+      [layer(1.5, 2.3)], [layer(0.8, 3), layer(2.5, 1.4)], [layer(1, 5, 0.5), layer(2, 0.6), layer(3.3, 1.8, 1)],
+      [layer(0.5, 1.2), layer(1, 7), layer(2, 0.3), layer(4, 2)],
+    ];
+    for (const C of [1, 3] as const) {
+      const img = randomImage(37, 29, 5 + C, C);
+      for (const layers of cases) {
+        const fused = applyLayers(img, layers).data;
+        const sum = layerSum(img, layers);
+        const clipped = Float32Array.from(sum, (v) => (v > 0 ? (v < 65535 ? v : 65535) : 0));
+        expect(Buffer.from(fused.buffer).equals(Buffer.from(clipped.buffer)), `${layers.length} layers, C=${C}`).toBe(true);
+        expect(fused.some((v, i) => v !== img.data[i]), 'the layers change the image').toBe(true);
+      }
+      {
+        // amplifying layers overshoot: the clip is exercised
+        const sum = layerSum(img, cases[3]);
+        expect(sum.some((v) => v < 0 || v > 65535)).toBe(true);
+      }
+    }
   });
 });
 

@@ -36,10 +36,45 @@ const TINY = 1e-5;
 
 /** Applies the layer stack to every channel of `img` together (no luminance handling). Returns a new, clipped image. */
 export function applyLayers(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Image {
+  if (layers.length > 0 && layers.every((l) => l.denoise <= TINY)) return applyPlainLayers(img, layers, signal);
   const v = layerSum(img, layers, signal);
   const out = freshFloat32(v.length);
   inChunks(v.length, (i0, i1) => clipInto(out, v, i0, i1));
   return createImage(img.width, img.height, img.channels, out);
+}
+
+/**
+ * `applyLayers` when no layer denoises (the usual case): the levels first, then one pass computing each
+ * sample's sum exactly as layerSum does (float64, 0 + α_1·D_1 + … + L_last, in that order) and
+ * clipping it, without the float64 image of sums.
+ */
+function applyPlainLayers(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Image {
+  const K = getKernels();
+  const levels: Float32Array[] = [img.data];
+  let L = img;
+  for (const layer of layers) {
+    signal?.throwIfAborted();
+    L = nextLevel(L, layer, K);
+    levels.push(L.data);
+  }
+  const amounts = layers.map((l) => l.amount);
+  const n = img.data.length;
+  const out = freshFloat32(n);
+  if (layers.length === 1) inChunks(n, (i0, i1) => oneLayerInto(out, amounts[0], levels[0], levels[1], i0, i1));
+  else inChunks(n, (i0, i1) => layersInto(out, amounts, levels, i0, i1));
+  return createImage(img.width, img.height, img.channels, out);
+}
+function oneLayerInto(out: Float32Array, a: number, cur: Float32Array, nxt: Float32Array, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) out[i] = clip16(0 + a * (cur[i] - nxt[i]) + nxt[i]);
+}
+function layersInto(out: Float32Array, amounts: readonly number[], levels: readonly Float32Array[], i0: number, i1: number): void {
+  const k = amounts.length;
+  const last = levels[k];
+  for (let i = i0; i < i1; i++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += amounts[j] * (levels[j][i] - levels[j + 1][i]);
+    out[i] = clip16(s + last[i]);
+  }
 }
 
 // The image loops below run in chunks of CHUNK samples, one small function call each: the JIT
@@ -88,8 +123,8 @@ export function sharpenImage(img: Image, layers: readonly SharpenLayer[], lumina
   return createImage(img.width, img.height, 3, out);
 }
 
-/** L_last + Σ α_k·D_k in float64, not clipped. */
-function layerSum(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Float64Array {
+/** L_last + Σ α_k·D_k in float64, not clipped (the reference of the fused pass in applyPlainLayers). */
+export function layerSum(img: Image, layers: readonly SharpenLayer[], signal?: AbortSignal): Float64Array {
   const K = getKernels();
   const n = img.data.length;
   const acc = freshFloat64(n);
