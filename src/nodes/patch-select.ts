@@ -76,6 +76,69 @@ export function patchScore(G: Image, rect: Rect): number {
   return Math.min(sh, sv);
 }
 
+/**
+ * `patchScore` of every rect in one pass over the rows of G: per row, prefix sums of the three
+ * per-pixel terms (bright, horizontal and vertical differences), from which each rect covering the row
+ * takes its segment. The terms are integers (G holds integers) and so are all the sums, exactly, in any
+ * order: the scores equal `patchScore`'s.
+ */
+export function patchScores(G: { width: number; height: number; data: ArrayLike<number> }, rects: readonly Rect[]): number[] {
+  const W = G.width;
+  const H = G.height;
+  const d = G.data;
+  const D = 2 * PATCH_STRIDE;
+  const M = PATCH_STRIDE;
+  const T = PATCH_BLACK_THRESHOLD;
+  const bright = new Float64Array(rects.length);
+  const sh = new Float64Array(rects.length);
+  const sv = new Float64Array(rects.length);
+  const pb = new Float64Array(W + 1);
+  const ph = new Float64Array(W + 1);
+  const pv = new Float64Array(W + 1);
+  let y0 = H;
+  let y1 = 0;
+  for (const r of rects) { if (r.y0 < y0) y0 = r.y0; if (r.y1 > y1) y1 = r.y1; }
+  for (let y = y0; y < y1; y++) {
+    prefixRow(d, W, H, y, D, M, T, pb, ph, pv);
+    for (let k = 0; k < rects.length; k++) {
+      const r = rects[k];
+      if (y < r.y0 || y >= r.y1) continue;
+      bright[k] += pb[r.x1] - pb[r.x0];
+      // horizontal: x + D < w, i.e. columns x0 … x1 − D − 1; vertical: rows y + D < y1
+      if (r.x1 - D > r.x0) sh[k] += ph[r.x1 - D] - ph[r.x0];
+      if (y + D < r.y1) sv[k] += pv[r.x1] - pv[r.x0];
+    }
+  }
+  return rects.map((r, k) => {
+    const phi = bright[k] / ((r.y1 - r.y0) * (r.x1 - r.x0));
+    let h = sh[k];
+    let v = sv[k];
+    if (phi > PATCH_MIN_FRACTION) {
+      h /= phi;
+      v /= phi;
+    }
+    return Math.min(h, v);
+  });
+}
+
+/** Prefix sums over row y of: v > T; mask(y, x+M)·|F(y, x+D) − F(y, x)|; mask(y+M, x)·|F(y+D, x) − F(y, x)| (0 off the frame). */
+function prefixRow(
+  d: ArrayLike<number>, W: number, H: number, y: number, D: number, M: number, T: number, pb: Float64Array, ph: Float64Array, pv: Float64Array,
+): void {
+  const row = y * W;
+  const below = y + D < H;
+  let b = 0, h = 0, v = 0;
+  for (let x = 0; x < W; x++) {
+    const c = d[row + x];
+    if (c > T) b++;
+    if (x + D < W && d[row + x + M] > T) h += Math.abs(d[row + x + D] - c);
+    if (below && d[row + M * W + x] > T) v += Math.abs(d[row + D * W + x] - c);
+    pb[x + 1] = b;
+    ph[x + 1] = h;
+    pv[x + 1] = v;
+  }
+}
+
 /** The §5 candidate grid for a frame size, scale factor f and search width (may be empty). */
 export function patchCandidateRects(height: number, width: number, scale: number, searchWidth: number): Rect[] {
   const m = PATCH_BORDER_WIDTH + searchWidth;
@@ -172,12 +235,9 @@ export const patchSelectNode: NodeDefinition<PatchSelectParams> = {
     }
     throwIfAborted(ctx);
     const G = await frames.blurred(ranking.order[0]);
-    const scored = rects.map((r, i) => {
-      if ((i & 7) === 0) throwIfAborted(ctx);
-      const s = patchScore(G, r);
-      ctx.progress(i + 1, rects.length);
-      return { r, s };
-    });
+    const scores = patchScores(G, rects);
+    ctx.progress(rects.length, rects.length);
+    const scored = rects.map((r, i) => ({ r, s: scores[i] }));
     scored.sort((a, b) =>
       b.s - a.s || b.r.y0 - a.r.y0 || b.r.y1 - a.r.y1 || b.r.x0 - a.r.x0 || b.r.x1 - a.r.x1);
     const out: PatchCandidates = { rects: scored.map((c) => c.r), scores: scored.map((c) => c.s), manual: false };

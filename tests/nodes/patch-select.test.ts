@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../../src/image/image.ts';
 import { getKernels } from '../../src/image/kernels.ts';
-import { patchCandidateRects, patchScore, patchSelectNode, type PatchSelectParams } from '../../src/nodes/patch-select.ts';
+import { patchCandidateRects, patchScore, patchScores, patchSelectNode, type PatchSelectParams } from '../../src/nodes/patch-select.ts';
 import { rankingFromScores } from '../../src/nodes/rank.ts';
 import type { PatchCandidates } from '../../src/nodes/data.ts';
 import { resolveParams } from '../../src/graph/params.ts';
@@ -84,5 +84,29 @@ describe('PatchSelect (PSS §5)', () => {
     const { issues } = resolveParams(patchSelectNode, { mode: 'manual' });
     expect(issues.map((i) => i.message).join()).toMatch(/manualRect/);
     await expect(select(new Uint16Array(60 * 60), 60, 60, P())).rejects.toThrow(/PatchSelect\.sizePercent/);
+  });
+});
+
+describe('patchScores (every candidate in one pass over the rows)', () => {
+  it('equals patchScore for each rect: candidate grids, dark areas below the threshold, rects at the frame edges, tiny rects', () => {
+    const r = rng(41);
+    for (const [w, h] of [[512, 384], [301, 207], [97, 61]]) {
+      const d = new Float32Array(w * h);
+      // integer-valued like G: a bright disc on a dark sky, with texture and noise around the threshold
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const inDisc = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (Math.min(w, h) / 2.5) ** 2;
+          d[y * w + x] = Math.round((inDisc ? 30000 : 9000) + 6000 * Math.sin(x / 7) * Math.cos(y / 5) + r() * 3000);
+        }
+      }
+      const G: Image = createImage(w, h, 1, d);
+      const rects = [
+        ...patchCandidateRects(h, w, 100 / 33, Math.min(34, Math.floor(w / 8))),
+        { y0: 0, y1: h, x0: 0, x1: w }, { y0: h - 3, y1: h, x0: w - 5, x1: w }, { y0: 2, y1: 6, x0: 3, x1: 6 }, { y0: 10, y1: 30, x0: 0, x1: 4 },
+      ];
+      const fast = patchScores(G, rects);
+      expect(fast).toEqual(rects.map((rc) => patchScore(G, rc)));
+      expect(new Set(fast).size).toBeGreaterThan(rects.length / 2);
+    }
   });
 });
