@@ -183,7 +183,7 @@ export const stackNode: NodeDefinition<StackParams> = {
 
     // With the WebAssembly kernels the sums (and the ramps) stay in wasm memory for the whole loop,
     // and each frame's patches are one call.
-    beginAccumulation(acc, { accumulators: bg ? [bg] : [], tables: ramps.flatMap((r) => [r.wy, r.wx]) });
+    beginAccumulation(acc, { accumulators: bg ? [bg] : [], tables: ramps.flatMap((r) => [r.wy, r.wx]), zeroed: true });
     const storedInWasm = storedFramesAccumulateInWasm();
     try {
       for (let n = 0; n < needed.length; n++) {

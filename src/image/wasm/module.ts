@@ -153,6 +153,8 @@ export class WasmKernelInstance {
   readonly exports: KernelExports;
   private readonly base: number;
   private top: number;
+  /** The highest `top` ever reached: memory above it has never been handed out, so it still holds zeros. */
+  private peak = 0;
 
   /** Computes part of the rows of big correlations on another thread (kernels-mt.wasm only). */
   private splitter: RowSplitter | null = null;
@@ -251,6 +253,7 @@ export class WasmKernelInstance {
   alloc(bytes: number): number {
     const p = this.top;
     this.top = align(p + bytes + 16, 16);
+    if (this.top > this.peak) this.peak = this.top;
     const have = this.exports.memory.buffer.byteLength;
     if (this.top > have) {
       try {
@@ -742,15 +745,21 @@ export class WasmKernelInstance {
    * array then add into the wasm copy without copying the touched region in and out. Call
    * `stackUnbind(acc)` to copy the sums back; until then `acc` itself is stale.
    */
-  stackBind(acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[] } = {}): void {
+  stackBind(
+    acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[]; zeroed?: boolean } = {},
+  ): void {
     this.stackRelease();
+    // `zeroed`: acc and the accumulators hold zeros; where they land in memory never handed out
+    // before (still zeros), they are not copied in (writing megabytes of zeros costs page commits).
+    const pristine = this.peak;
     this.stackAccPtr = this.alloc(acc.length * 4);
     const extra = [...(more.accumulators ?? []).map((a) => ({ a, writable: true })), ...(more.tables ?? []).map((a) => ({ a, writable: false }))];
     const ptrs = extra.map(({ a }) => this.alloc(a.length * 4));
     this.stackAccEnd = this.top;
-    this.f32(this.stackAccPtr, acc.length).set(acc);
+    const skip = (ptr: number, writable: boolean) => !!more.zeroed && writable && ptr >= pristine;
+    if (!skip(this.stackAccPtr, true)) this.f32(this.stackAccPtr, acc.length).set(acc);
     extra.forEach(({ a, writable }, k) => {
-      this.f32(ptrs[k], a.length).set(a);
+      if (!skip(ptrs[k], writable)) this.f32(ptrs[k], a.length).set(a);
       this.stackMore.set(a, { ptr: ptrs[k], writable });
     });
     this.stackAcc = acc;

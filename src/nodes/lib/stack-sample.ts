@@ -144,9 +144,12 @@ let boundInst: WasmKernelInstance | null = null;
  * `endAccumulation(acc)`, which copies the sums back. Between the two, `acc` must be written only
  * through `accumulatePatch(es)` and read only after `endAccumulation`. `more.accumulators` are kept
  * (and copied back) the same way; `more.tables` (the ramps) are copied in for `accumulateFrame`.
- * No-op on the TypeScript path.
+ * `more.zeroed`: `acc` and the accumulators hold only zeros (fresh arrays; lets wasm skip copying
+ * them into memory that still holds zeros). No-op on the TypeScript path.
  */
-export function beginAccumulation(acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[] } = {}): void {
+export function beginAccumulation(
+  acc: Float32Array, more: { accumulators?: readonly Float32Array[]; tables?: readonly Float32Array[]; zeroed?: boolean } = {},
+): void {
   const inst = stackInstance();
   if (!inst) return;
   if (boundInst) endAccumulation(null);
