@@ -424,10 +424,13 @@ export class FrameSet {
   private async firstPassHere(i: number): Promise<FirstPassResult> {
     if (wasmKernelsEnabled()) {
       // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
-      const { s: data, release } = await this.leaseMono(i);
+      // A colour frame whose M is not kept goes in as RGB: its M is made in wasm (the same rgbToMono16).
+      const rgb = this.channels === 3 && !this.keepM[i] && !(this.level >= 4 && this.keepsOriginals);
+      const { s: data, release } = rgb ? await this.leaseOriginal(i) : await this.leaseMono(i);
       let r;
       try {
-        r = wasmFirstPass({ data, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff }, this.resultArrays(i));
+        const job = { data, width: this.width, height: this.height, noise: this.noise, blackCutoff: this.options.blackCutoff };
+        r = wasmFirstPass(rgb ? { ...job, rgbScale: storedScale(data) } : job, this.resultArrays(i));
       } finally {
         release();
       }

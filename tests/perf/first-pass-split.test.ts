@@ -93,3 +93,35 @@ describe('big blurs split across the helper thread', () => {
     }
   });
 });
+
+describe('first pass of a colour frame (RGB in, its mono frame made in wasm)', () => {
+  it('equals the first pass of rgbToMono16 of the frame, 8- and 16-bit, with the helper, alone and when the helper fails', async () => {
+    const { inst, real } = await sharedWithHelper();
+    const plain = createWasmInstance()!;
+    const r = (seed: number) => { let x = seed; return () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32); };
+    const rand = r(5);
+    const w = 301, h = 211;
+    const rgb8 = Uint8Array.from({ length: 3 * w * h }, (_, i) => Math.floor(128 + 100 * Math.sin(i / 97) + rand() * 27));
+    const rgb16 = Uint16Array.from({ length: 3 * w * h }, (_, i) => Math.floor(30000 + 25000 * Math.sin(i / 131) + rand() * 5000));
+    const bands = counting(real, 'startFirstPassRows');
+    try {
+      for (const helper of [bands.splitter, null, FAILING_HELPER]) {
+        inst.attachRowSplitter(helper);
+        for (const [data, scale] of [[rgb8, 256], [rgb16, 1]] as const) {
+          const mono = plain.rgbToMono16(data, scale);
+          const job = { width: w, height: h, noise: 7, blackCutoff: 15 * 256 };
+          const a = plain.firstPass({ ...job, data: mono });
+          const b = inst.firstPass({ ...job, data, rgbScale: scale });
+          expect(same(a.g, b.g) && same(a.l, b.l), `${data.BYTES_PER_ELEMENT * 8}-bit`).toBe(true);
+          expect([b.brightness, b.lSum, b.lSumSq]).toEqual([a.brightness, a.lSum, a.lSumSq]);
+          // and the mono input of the same frame still works on the same instance (another plan)
+          expect(same(inst.firstPass({ ...job, data: mono }).g, a.g)).toBe(true);
+        }
+      }
+      expect(bands.count()).toBe(2 * 2);
+      expect(() => inst.firstPass({ width: w, height: h, noise: 7, blackCutoff: 0, data: rgb8.subarray(1), rgbScale: 256 })).toThrow(/samples, expected/);
+    } finally {
+      inst.attachRowSplitter(real);
+    }
+  });
+});

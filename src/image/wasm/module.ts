@@ -511,7 +511,7 @@ export class WasmKernelInstance {
     const g = out?.g ?? new Uint16Array(plan.g.length);
     const l = out?.l ?? new Uint8Array(plan.l.length);
     if (g.length !== plan.g.length || l.length !== plan.l.length) throw new Error('firstPass: output arrays have the wrong size');
-    const sum = this.runFirstPass(plan, job.data);
+    const sum = this.runFirstPass(plan, job.data, job.rgbScale);
     g.set(this.u16(plan.g.offset, plan.g.length));
     l.set(this.u8(plan.l.offset, plan.l.length));
     const st = this.f64(plan.stats.offset, 2);
@@ -523,13 +523,13 @@ export class WasmKernelInstance {
    * one (shared memory) and the frame is tall enough: the G rows and the brightness sum come out the
    * same whoever computes which rows (assembly/kernels.ts firstPassRows), L is computed after both.
    */
-  private runFirstPass(plan: FirstPassPlan, input: Uint8Array | Uint16Array): number {
+  private runFirstPass(plan: FirstPassPlan, input: Uint8Array | Uint16Array, rgbScale?: number): number {
     const helper = this.readySplitter;
     const fnRows = this.exports.firstPassRows;
     const fnFinish = this.exports.firstPassFinish;
     const h = plan.args[3];
-    if (!helper || !fnRows || !fnFinish || h < SPLIT_MIN_ROWS) return this.runPlan(plan, input);
-    this.runPlan(plan, input, false);
+    if (!helper || !fnRows || !fnFinish || h < SPLIT_MIN_ROWS) return this.runPlan(plan, input, true, rgbScale);
+    this.runPlan(plan, input, false, rgbScale);
     const [src, bps, w, , thr, kx, rx, xsrc, ytab, ring, pad, rowp, fbuf, g, half, lap, l8, stats] = plan.args;
     const sp = plan.split;
     const mid = (h >> 1) & ~1; // even: each band decimates its own rows
@@ -545,14 +545,23 @@ export class WasmKernelInstance {
     return sums[0] + sums[1];
   }
 
-  /** Grows the memory to `bytes`, writes the plan's tables and the input, runs the export (unless `run` is false). */
-  runPlan(plan: CallPlan, input: Uint8Array | Uint16Array, run = true): number {
+  /**
+   * Grows the memory to `bytes`, writes the plan's tables and the input (a colour input: its RGB
+   * samples, converted in wasm into the mono input), runs the export (unless `run` is false).
+   */
+  runPlan(plan: CallPlan, input: Uint8Array | Uint16Array, run = true, rgbScale?: number): number {
     this.reset();
     this.alloc(plan.bytes - this.base);
     const buf = this.exports.memory.buffer;
     for (const t of plan.tables) new Uint8Array(buf, t.offset, t.data.length).set(t.data);
-    if (input.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, plan.inputOffset, input.length).set(input);
-    else new Uint16Array(buf, plan.inputOffset, input.length).set(input);
+    const at = plan.rgb ? plan.rgb.offset : plan.inputOffset;
+    if (input.BYTES_PER_ELEMENT === 1) new Uint8Array(buf, at, input.length).set(input);
+    else new Uint16Array(buf, at, input.length).set(input);
+    if (plan.rgb) {
+      const toMono = this.exports.rgbToMono16;
+      if (!toMono || rgbScale === undefined) throw new Error('firstPass: colour input needs rgbScale and the rgbToMono16 export');
+      toMono(at, plan.rgb.bytes, rgbScale, input.length / 3, plan.inputOffset);
+    }
     if (!run) return 0;
     const fn = this.exports[plan.fn] as (...a: number[]) => number;
     return fn(...plan.args);
@@ -964,8 +973,14 @@ export interface StackTaps {
 
 /** Input of the fused per-frame first pass (see `WasmKernelInstance.firstPass`). */
 export interface FirstPassInput {
-  /** The stored mono frame: 8-bit samples (value = byte × 256) or 16-bit samples, w·h, row-major. */
+  /**
+   * The stored mono frame: 8-bit samples (value = byte × 256) or 16-bit samples, w·h, row-major; or,
+   * with `rgbScale`, a stored colour frame (interleaved RGB, 3·w·h samples) whose mono frame is made
+   * in wasm first (`rgbToMono16`, the frame store's M).
+   */
   readonly data: Uint8Array | Uint16Array;
+  /** Set: `data` is RGB, the float frame being sample · rgbScale. */
+  readonly rgbScale?: number;
   readonly width: number;
   readonly height: number;
   /** Gaussian kernel size of the noise blur (odd). */
@@ -1147,6 +1162,8 @@ export interface CallPlan {
   readonly tables: readonly { readonly offset: number; readonly data: Uint8Array }[];
   readonly inputOffset: number;
   readonly args: readonly number[];
+  /** Colour input: where its RGB samples go (bytes per sample); they are converted into the input first. */
+  readonly rgb?: { readonly offset: number; readonly bytes: number };
 }
 
 export interface FirstPassPlan extends CallPlan {
@@ -1195,19 +1212,24 @@ export function planFirstPass(
   job: {
     readonly width: number; readonly height: number; readonly noise: number; readonly blackCutoff: number;
     readonly data: { readonly length: number; readonly BYTES_PER_ELEMENT: number };
+    readonly rgbScale?: number;
   },
 ): FirstPassPlan {
   const { width: w, height: h, noise, blackCutoff, data } = job;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0) throw new Error(`firstPass: invalid size ${w}x${h}`);
   const P = w * h;
-  if (data.length !== P) throw new Error(`firstPass: ${data.length} samples, expected ${P}`);
-  const bps = data.BYTES_PER_ELEMENT;
-  if (bps !== 1 && bps !== 2) throw new Error('firstPass: samples must be Uint8Array or Uint16Array');
+  const rgb = job.rgbScale !== undefined;
+  if (data.length !== (rgb ? 3 * P : P)) throw new Error(`firstPass: ${data.length} samples, expected ${rgb ? 3 * P : P}`);
+  const inBps = data.BYTES_PER_ELEMENT;
+  if (inBps !== 1 && inBps !== 2) throw new Error('firstPass: samples must be Uint8Array or Uint16Array');
+  // (a colour frame's mono frame is 16-bit)
+  const bps = rgb ? 2 : inBps;
+  const rgbBytes = rgb ? inBps : 0;
   // The plan depends on these only (every frame of a sequence has the same one): made once.
-  const key = `${heapBase} ${w} ${h} ${noise} ${blackCutoff} ${bps}`;
+  const key = `${heapBase} ${w} ${h} ${noise} ${blackCutoff} ${bps} ${rgbBytes}`;
   const known = lastFirstPassPlans.get(key);
   if (known) return known;
-  const plan = makeFirstPassPlan(heapBase, w, h, noise, blackCutoff, bps);
+  const plan = makeFirstPassPlan(heapBase, w, h, noise, blackCutoff, bps, rgbBytes);
   if (lastFirstPassPlans.size >= 4) lastFirstPassPlans.clear();
   lastFirstPassPlans.set(key, plan);
   return plan;
@@ -1216,7 +1238,7 @@ export function planFirstPass(
 /** Recently made first-pass plans (read-only once made), by their parameters. */
 const lastFirstPassPlans = new Map<string, FirstPassPlan>();
 
-function makeFirstPassPlan(heapBase: number, w: number, h: number, noise: number, blackCutoff: number, bps: number): FirstPassPlan {
+function makeFirstPassPlan(heapBase: number, w: number, h: number, noise: number, blackCutoff: number, bps: number, rgbBytes: number): FirstPassPlan {
   const P = w * h;
   const k = gaussianKernel(noise);
   const w2 = (w + 1) >> 1;
@@ -1236,6 +1258,7 @@ function makeFirstPassPlan(heapBase: number, w: number, h: number, noise: number
     ring: lay.alloc((2 * r + 1) * w * 4), pad: lay.alloc((w + 2 * r) * 4), rowp: lay.alloc(2 * r * 4 + 4),
     fbuf: lay.alloc(w * 4), sums: lay.alloc(16),
   };
+  const rgb = rgbBytes ? { offset: lay.alloc(3 * P * rgbBytes), bytes: rgbBytes } : undefined;
   // samples are integers: m > cutoff ⇔ m ≥ thr
   const thr = Number.isNaN(blackCutoff) ? 0x7fffffff
     : Math.max(-0x80000000, Math.min(0x7fffffff, Math.floor(blackCutoff) + 1));
@@ -1252,5 +1275,6 @@ function makeFirstPassPlan(heapBase: number, w: number, h: number, noise: number
     lWidth: w2,
     lHeight: h2,
     samples: P,
+    rgb,
   };
 }
