@@ -68,10 +68,10 @@ export function absScaleU8(img: Image, alpha: number): Image {
 }
 
 /**
- * The stored mono frame of stored interleaved RGB samples in one pass, exactly
- * `round-half-up-clamp16(rgbToMono(samples · scale))` (src/io/convert.ts) (the float frame, its mono conversion in float32 and
- * the frame store's 16-bit quantisation) without the two float arrays: each sum is computed in double
- * and rounded to float32 as `rgbToMono` stores it. Written into `into` (one sample per pixel) when given.
+ * The stored mono frame of stored interleaved RGB samples in one pass: exactly the frame store's
+ * 16-bit storage (round half up, clamp) of `rgbToMono` (src/io/convert.ts) of the float frame
+ * samples · scale, without the two float arrays — each sum is computed in double and rounded to
+ * float32 as `rgbToMono` stores it. Written into `into` (one sample per pixel) when given.
  */
 export function rgbToMono16(rgb: Uint8Array | Uint16Array, scale: number, into?: Uint16Array): Uint16Array {
   const n = rgb.length / 3;

@@ -150,7 +150,7 @@ export class FrameSet {
     return productBytes(this.width, this.height, 1, 2);
   }
 
-  /** The slot of frame i in a product's arena (kept L and G). */
+  /** The slot of frame i in a product's arena (kept L, G and M). */
   private slot(kind: 'L' | 'G' | 'M', i: number): Uint8Array {
     let a = this.arenas.get(kind);
     if (!a) {
@@ -311,9 +311,7 @@ export class FrameSet {
     if (this.channels === 1) return this.leaseOriginal(i);
     const kept = this.keepM[i];
     if (kept) return { s: kept, release: noop };
-    // Kept at level 4 only with the originals: when those are re-read from the file, M is remade from
-    // the read (~1.5 ms per Mpx) rather than committed; after the first pass only Mean's few frames need it.
-    const keep = this.level >= 4 && this.keepsOriginals;
+    const keep = this.keepsMono;
     const { s: o, release } = await this.leaseOriginal(i);
     let m: Uint16Array;
     try { m = getKernels().rgbToMono16(o, storedScale(o), keep ? this.slot16('M', i) : this.freeMono.pop()); } finally { release(); }
@@ -323,8 +321,17 @@ export class FrameSet {
     return { s: m, release: () => { if (!done) { done = true; if (this.freeMono.length < 4) this.freeMono.push(m); } } };
   }
 
-  /** Mono arrays of colour frames whose leases ended (levels 0–3). */
+  /** Mono arrays of colour frames whose leases ended (when M is not kept). */
   private readonly freeMono: Uint16Array[] = [];
+
+  /**
+   * M of colour frames is kept at level 4 only with the originals: when those are re-read from the
+   * file, M is remade from the read (~1.5 ms per Mpx) rather than committed; after the first pass only
+   * Mean's few frames need it.
+   */
+  private get keepsMono(): boolean {
+    return this.level >= 4 && this.keepsOriginals;
+  }
 
   /**
    * M_i as stored (8/16-bit samples, value = sample · scale), without a float copy; call `release`
@@ -425,7 +432,7 @@ export class FrameSet {
     if (wasmKernelsEnabled()) {
       // Fused WebAssembly first pass: G, L and b of the stored mono frame, bit-identical to the path below.
       // A colour frame whose M is not kept goes in as RGB: its M is made in wasm (the same rgbToMono16).
-      const rgb = this.channels === 3 && !this.keepM[i] && !(this.level >= 4 && this.keepsOriginals);
+      const rgb = this.channels === 3 && !this.keepM[i] && !this.keepsMono;
       const { s: data, release } = rgb ? await this.leaseOriginal(i) : await this.leaseMono(i);
       let r;
       try {

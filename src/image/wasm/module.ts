@@ -93,6 +93,7 @@ export interface KernelExports {
   pngUp16?(src: number, isFloat: number, row: number, rows: number, q: number, dst: number): void;
   /** Round half-even and clamp to uint16 (see assembly/kernels.ts; optional: older builds lack it). */
   quantizeU16?(src: number, dst: number, n: number): void;
+  /** Stored RGB samples to the stored mono frame (see assembly/kernels.ts; optional: older builds lack it). */
   rgbToMono16?(src: number, bytes: number, scale: number, n: number, dst: number): void;
   /** Every patch of one frame for the Stack node (see assembly/kernels.ts; optional: older builds lack it). */
   stackRecords?(
