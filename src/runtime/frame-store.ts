@@ -24,7 +24,8 @@
  */
 import type { Image } from '../image/image.js';
 import type { FrameSource, FrameSourceInfo } from '../io/frame-source.js';
-import { toImage, type ConvertOptions } from '../io/convert.js';
+import { effectiveLayout, toImage, type ConvertOptions } from '../io/convert.js';
+import { debayerStored16, type BayerPattern } from '../io/debayer.js';
 import { getKernels, type SamplePlane } from '../image/kernels.js';
 import { widenSamples } from '../image/pointwise.js';
 import { wasmFirstPass, wasmKernelsEnabled } from '../image/wasm/index.js';
@@ -114,8 +115,8 @@ export class FrameSet {
   private readonly keepsOriginals: boolean;
   private readonly plain: boolean;
   private closed = false;
-  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, M of colour frames at 4. */
-  private readonly arenas = new Map<'L' | 'G' | 'M', FrameArena>();
+  /** Kept products live in arenas (see populate.ts): L from level 1, G from 2, demosaiced O from 3, M of colour frames at 4. */
+  private readonly arenas = new Map<'L' | 'G' | 'M' | 'O', FrameArena>();
   private readonly scratchViews = new Map<string, Float32Array>();
   /** Read-ahead: first passes running in the pool, by frame; the last request and its direction. */
   private readonly ahead = new Map<number, Promise<FirstPassResult>>();
@@ -150,11 +151,12 @@ export class FrameSet {
     return productBytes(this.width, this.height, 1, 2);
   }
 
-  /** The slot of frame i in a product's arena (kept L, G and M). */
-  private slot(kind: 'L' | 'G' | 'M', i: number): Uint8Array {
+  /** The slot of frame i in a product's arena (kept L, G, M and demosaiced O). */
+  private slot(kind: 'L' | 'G' | 'M' | 'O', i: number): Uint8Array {
     let a = this.arenas.get(kind);
     if (!a) {
-      const bytes = kind === 'M' ? this.width * this.height * 2 : this.firstPassBytes[kind];
+      // (O: demosaiced 16-bit RGB originals; M: 16-bit mono)
+      const bytes = kind === 'O' ? this.width * this.height * 6 : kind === 'M' ? this.width * this.height * 2 : this.firstPassBytes[kind];
       const populator = this.options.populator === undefined ? sharedPopulator() : this.options.populator;
       a = new FrameArena(bytes, this.count, populator);
       this.arenas.set(kind, a);
@@ -162,7 +164,7 @@ export class FrameSet {
     return a.view(i);
   }
 
-  private slot16(kind: 'G' | 'M', i: number): Uint16Array {
+  private slot16(kind: 'G' | 'M' | 'O', i: number): Uint16Array {
     const v = this.slot(kind, i);
     return new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
   }
@@ -195,6 +197,14 @@ export class FrameSet {
     // Fast paths: the stored samples already are the quantised original.
     if (this.plain && this.o8 && raw.data instanceof Uint8Array) return raw.data;
     if (this.plain && raw.data instanceof Uint16Array && c.scale === 1) return raw.data;
+    // A Bayer frame without calibration or ROI: demosaiced straight into its 16-bit storage (bit-identical
+    // with the float path below), into its arena slot when originals are kept.
+    const layout = effectiveLayout(this.info.colorLayout, raw.planes, c.debayer);
+    const d0 = raw.data;
+    if (!roi && !c.calibration?.dark && !c.calibration?.flat && isBayer(layout) && raw.planes === 1 &&
+      (d0 instanceof Uint8Array || d0 instanceof Uint16Array) && exactScale(c.scale, d0)) {
+      return debayerStored16(d0, raw.width, raw.height, layout, c.scale, this.keepsOriginals ? this.slot16('O', i) : undefined);
+    }
     let img = toImage(raw, this.info.colorLayout, c);
     if (roi) img = cropImage(img, roi);
     const d = img.data;
@@ -609,6 +619,16 @@ function brightnessOf(m: Float32Array, cutoff: number): number {
   let sum = 0;
   for (let k = 0; k < m.length; k++) if (m[k] > cutoff) sum += m[k];
   return sum / m.length + 1e-10;
+}
+
+function isBayer(layout: string): layout is BayerPattern {
+  return layout === 'RGGB' || layout === 'GRBG' || layout === 'GBRG' || layout === 'BGGR';
+}
+
+/** raw · scale exact in float32 for every sample: a power-of-two scale (or 1) on 8/16-bit samples, below 2^24. */
+function exactScale(scale: number, data: Uint8Array | Uint16Array): boolean {
+  const bits = data instanceof Uint8Array ? 8 : 16;
+  return scale > 0 && Number.isInteger(Math.log2(scale)) && bits + Math.log2(scale) <= 24;
 }
 
 /** Round half up and clamp to [0, 65535] (the Uint16Array store truncates v + 0.5). */

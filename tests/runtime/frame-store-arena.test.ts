@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeSer, openSer } from '../../src/io/ser.ts';
 import { FrameSet, predictFrameStoreBytes } from '../../src/runtime/frame-store.ts';
 import { rng } from '../image/helpers.ts';
+import { debayerBilinearReference } from '../../src/io/debayer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lg-arena-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,3 +98,33 @@ describe('frame store: mono frames of colour originals at level 4', () => {
     await fs.close();
   });
 });
+
+describe('frame store: Bayer originals', () => {
+  const mosaics = Array.from({ length: N }, () => Uint8Array.from({ length: W * H }, () => Math.floor(r() * 256)));
+  const bayerPath = join(dir, 'bayer.ser');
+  const open = async (level: 0 | 4) => {
+    await writeSer(bayerPath, { width: W, height: H, colorLayout: 'RGGB', bitDepth: 8 }, mosaics);
+    return new FrameSet(await openSer(bayerPath), { convert: { debayer: 'auto', scale: 256 }, noise: 3, blackCutoff: 0, level, roi: [], populator: null }, 3);
+  };
+  const expected = (i: number) => {
+    const f = debayerBilinearReference(Float32Array.from(mosaics[i], (v) => v * 256), W, H, 'RGGB');
+    return Float32Array.from(f, (v) => (v > 0 ? (v < 65535 ? Math.floor(v + 0.5) : 65535) : 0));
+  };
+  it('demosaiced into 16-bit storage as the float path does: kept in an arena at level 4, re-made at level 0', async () => {
+    for (const level of [4, 0] as const) {
+      const fs = await open(level);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let i = 0; i < N; i++) expect(compareArrays((await fs.original(i)).data, expected(i)), `level ${level} frame ${i}`).toBe(0);
+      }
+      expect(fs.stats.reads).toBe(level === 4 ? N : 2 * N);
+      expect(fs.arenaBytes()).toBe(level === 4 ? N * W * H * 6 : 0);
+      await fs.close();
+    }
+  });
+});
+
+function compareArrays(a: Float32Array, b: Float32Array): number {
+  let n = a.length === b.length ? 0 : 1;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) n++;
+  return n;
+}
