@@ -1561,31 +1561,22 @@ export function stackRecords(
     for (let q = 0; q < cols * nx; q++) {
       store<i32>(xOff + (<usize>q << 2), (load<i32>(xIdx + (<usize>(fx * nx + q) << 2)) - xs0) * C);
     }
+    // the valid targets' taps, weights and accumulator origin
     const stride = accWidth * C;
-    if (srcBytes == 1) stackAccumulateFrom<u8>(
-      src, srcScale, W * C, C,
-      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
-      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
-      xs0, span,
-      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
-      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
-    );
-    else if (srcBytes == 2) stackAccumulateFrom<u16>(
-      src, srcScale, W * C, C,
-      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
-      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
-      xs0, span,
-      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
-      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
-    );
-    else stackAccumulate(
-      src, W * C, C,
-      yIdx + (<usize>(ty0 * ny) << 2), yWt + (<usize>(ty0 * ny) << 2), ny, rows,
-      xOff, xWt + (<usize>(fx * nx) << 2), nx, cols,
-      xs0, span,
-      wy ? wy + (<usize>ty0 << 2) : 0, wx ? wx + (<usize>fx << 2) : 0, load<f64>(r, 72),
-      acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2), stride, tmp, xs,
-    );
+    const yI = yIdx + (<usize>(ty0 * ny) << 2);
+    const yW = yWt + (<usize>(ty0 * ny) << 2);
+    const xW = xWt + (<usize>(fx * nx) << 2);
+    const wyp = wy ? wy + (<usize>ty0 << 2) : 0;
+    const wxp = wx ? wx + (<usize>fx << 2) : 0;
+    const scl = load<f64>(r, 72);
+    const a0 = acc + (<usize>(((y0 + ty0) * accWidth + x0 + fx) * C) << 2);
+    if (srcBytes == 1) {
+      stackAccumulateFrom<u8>(src, srcScale, W * C, C, yI, yW, ny, rows, xOff, xW, nx, cols, xs0, span, wyp, wxp, scl, a0, stride, tmp, xs);
+    } else if (srcBytes == 2) {
+      stackAccumulateFrom<u16>(src, srcScale, W * C, C, yI, yW, ny, rows, xOff, xW, nx, cols, xs0, span, wyp, wxp, scl, a0, stride, tmp, xs);
+    } else {
+      stackAccumulate(src, W * C, C, yI, yW, ny, rows, xOff, xW, nx, cols, xs0, span, wyp, wxp, scl, a0, stride, tmp, xs);
+    }
   }
 }
 

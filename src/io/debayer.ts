@@ -11,6 +11,13 @@ export function bayerColourAt(pattern: BayerPattern, y: number, x: number): 0 | 
   return ch === 'R' ? 0 : ch === 'G' ? 1 : 2;
 }
 
+/** The colour of each site of the 2x2 cell, indexed by (y & 1) · 2 + (x & 1). */
+function coloursOf(pattern: BayerPattern): Uint8Array {
+  const colourOf = new Uint8Array(4);
+  for (let k = 0; k < 4; k++) colourOf[k] = bayerColourAt(pattern, k >> 1, k & 1);
+  return colourOf;
+}
+
 function reflect(i: number, n: number): number {
   if (n === 1) return 0;
   while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i;
@@ -25,8 +32,7 @@ function reflect(i: number, n: number): number {
 export function debayerBilinear(src: ArrayLike<number>, width: number, height: number, pattern: BayerPattern, scale = 1): Float32Array {
   if (width < 3 || height < 3) return debayerBilinearReference(src, width, height, pattern, scale);
   const out = new Float32Array(width * height * 3);
-  const colourOf = new Uint8Array(4);
-  for (let k = 0; k < 4; k++) colourOf[k] = bayerColourAt(pattern, k >> 1, k & 1);
+  const colourOf = coloursOf(pattern);
   for (let y = 0; y < height; y++) {
     if (y === 0 || y === height - 1) {
       for (let x = 0; x < width; x++) debayerPixel(src, width, height, colourOf, scale, out, y, x);
@@ -66,27 +72,19 @@ function debayerInteriorRow(src: ArrayLike<number>, width: number, colourOf: Uin
 function debayerPixel(
   src: ArrayLike<number>, width: number, height: number, colourOf: Uint8Array, scale: number, out: Float32Array, y: number, x: number,
 ): void {
-  const at = (yy: number, xx: number) => src[reflect(yy, height) * width + reflect(xx, width)];
-  const c = colourOf[((y & 1) << 1) | (x & 1)];
+  const px = pixelScratch;
+  pixelValues(src, width, height, colourOf, 1, px, y, x); // (· 1: the samples themselves)
   const o = (y * width + x) * 3;
-  const v = src[y * width + x];
-  if (c === 1) {
-    const rowColour = colourOf[((y & 1) << 1) | ((x + 1) & 1)];
-    out[o + 1] = v * scale;
-    out[o + rowColour] = ((at(y, x - 1) + at(y, x + 1)) * 0.5) * scale;
-    out[o + (2 - rowColour)] = ((at(y - 1, x) + at(y + 1, x)) * 0.5) * scale;
-  } else {
-    out[o + c] = v * scale;
-    out[o + 1] = ((at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1)) * 0.25) * scale;
-    out[o + (2 - c)] = ((at(y - 1, x - 1) + at(y - 1, x + 1) + at(y + 1, x - 1) + at(y + 1, x + 1)) * 0.25) * scale;
-  }
+  out[o] = px[0] * scale;
+  out[o + 1] = px[1] * scale;
+  out[o + 2] = px[2] * scale;
 }
+const pixelScratch = new Float64Array(3);
 
 /** The definition of the bilinear demosaicing, pixel by pixel (the reference of `debayerBilinear`). */
 export function debayerBilinearReference(src: ArrayLike<number>, width: number, height: number, pattern: BayerPattern, scale = 1): Float32Array {
   const out = new Float32Array(width * height * 3);
-  const colourOf = new Uint8Array(4);
-  for (let k = 0; k < 4; k++) colourOf[k] = bayerColourAt(pattern, k >> 1, k & 1);
+  const colourOf = coloursOf(pattern);
   const interior = (y: number, x: number) => y > 0 && x > 0 && y < height - 1 && x < width - 1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -129,15 +127,14 @@ export function debayerStored16(
   const n = width * height;
   if (raw.length !== n || (into && into.length !== 3 * n)) throw new Error(`debayerStored16: ${raw.length} samples for ${width}x${height}`);
   const out = into ?? new Uint16Array(3 * n);
-  const colourOf = new Uint8Array(4);
-  for (let k = 0; k < 4; k++) colourOf[k] = bayerColourAt(pattern, k >> 1, k & 1);
+  const colourOf = coloursOf(pattern);
   const px = new Float64Array(3);
   for (let y = 0; y < height; y++) {
     const border = y === 0 || y === height - 1 || width < 3;
     if (!border) storedInteriorRow(raw, width, colourOf, s, out, y);
     for (let x = 0; x < width; x++) {
       if (!border && x > 0 && x < width - 1) continue;
-      storedPixel(raw, width, height, colourOf, s, px, y, x);
+      pixelValues(raw, width, height, colourOf, s, px, y, x);
       const o = (y * width + x) * 3;
       out[o] = store16(px[0]);
       out[o + 1] = store16(px[1]);
@@ -175,9 +172,13 @@ function storedInteriorRow(raw: Uint8Array | Uint16Array, width: number, colourO
   }
 }
 
-/** The three float values of pixel (y, x) as `debayerPixel` computes them (borders reflected), into px. */
-function storedPixel(
-  raw: Uint8Array | Uint16Array, width: number, height: number, colourOf: Uint8Array, s: number, px: Float64Array, y: number, x: number,
+/**
+ * The R, G, B values of pixel (y, x) of the mosaic `raw` · s (borders reflected) into px, in the
+ * reference's operations: the pixel's own sample, the cross / diagonal means of four, or the row / column
+ * means of two neighbours.
+ */
+function pixelValues(
+  raw: ArrayLike<number>, width: number, height: number, colourOf: Uint8Array, s: number, px: Float64Array, y: number, x: number,
 ): void {
   const at = (yy: number, xx: number) => raw[reflect(yy, height) * width + reflect(xx, width)] * s;
   const c = colourOf[((y & 1) << 1) | (x & 1)];

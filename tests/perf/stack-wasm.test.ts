@@ -22,6 +22,19 @@ beforeAll(() => {
 });
 afterAll(() => setKernels(before));
 
+/** A float frame as the frame store keeps it: 8-bit samples (float = sample · 256) or 16-bit ones. */
+function storedOf(F: Image, eight: boolean): StoredFrame {
+  const { width, height, channels } = F;
+  return eight
+    ? { width, height, channels, stored: Uint8Array.from(F.data, (v) => Math.max(0, Math.min(255, Math.round(v / 256)))), scale: 256 }
+    : { width, height, channels, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 };
+}
+
+/** The float frame a StoredFrame stands for. */
+function floatOf(s: StoredFrame): Image {
+  return { width: s.width, height: s.height, channels: s.channels, data: Float32Array.from(s.stored, (v) => v * s.scale) };
+}
+
 /** Random patches (some reaching the borders, some shifted far outside the frame) of 3 frames. */
 function scenario(mode: SampleMode, D: number, C: 1 | 3, W = 53, H = 41) {
   const r = rng(7 + D * 10 + C);
@@ -174,10 +187,8 @@ describe('accumulateFrame (one wasm call per frame, taps computed in wasm)', () 
         const frames = [0, 1, 2].map((k) => randomFloatImage(W, H, 200 + k + D * 3 + C, C, -100, 70000));
         // 16-bit samples, or 8-bit ones (float = sample · 256): the records read them as stored
         const eight = (D + C) % 2 === 0;
-        const stored: StoredFrame[] = frames.map((F) => (eight
-          ? { width: W, height: H, channels: C, stored: Uint8Array.from(F.data, (v) => Math.max(0, Math.min(255, Math.round(v / 256)))), scale: 256 }
-          : { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 }));
-        const floats = stored.map((s) => ({ width: W, height: H, channels: C, data: Float32Array.from(s.stored, (v) => v * s.scale) }) as Image);
+        const stored = frames.map((F) => storedOf(F, eight));
+        const floats = stored.map(floatOf);
         const ramps = Array.from({ length: 6 }, (_, a) => {
           const y0 = (a * 5) * D, y1 = Math.min(hD, y0 + (18 + a) * D), x0 = (a * 7) * D, x1 = Math.min(wD, x0 + (20 + a) * D);
           return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };
@@ -242,10 +253,8 @@ describe('accumulateFrame split by accumulator rows with the helper thread', () 
             const F = randomFloatImage(W, H, 300 + D + C, C, -100, 70000);
             // 16-bit samples, or 8-bit ones (the float frame = sample · 256), read by the records as stored
             const eight = (D + C) % 2 === 0;
-            const stored = eight
-              ? { width: W, height: H, channels: C, stored: Uint8Array.from(F.data, (v) => Math.max(0, Math.min(255, Math.round(v / 256)))), scale: 256 }
-              : { width: W, height: H, channels: C, stored: Uint16Array.from(F.data, (v) => Math.max(0, Math.min(65535, Math.round(v)))), scale: 1 };
-            const float: Image = { width: W, height: H, channels: C, data: Float32Array.from(stored.stored, (v) => v * stored.scale) };
+            const stored = storedOf(F, eight);
+            const float = floatOf(stored);
             const ramps = Array.from({ length: 20 }, (_, a) => {
               const y0 = (a * 7) * D, y1 = Math.min(hD, y0 + 100 * D), x0 = ((a * 37) % 180) * D, x1 = Math.min(wD, x0 + 120 * D);
               return { y0, y1, x0, x1, wy: rampWeights(y0, y1, Math.floor((y0 + y1) / 2), hD), wx: rampWeights(x0, x1, Math.floor((x0 + x1) / 2), wD) };

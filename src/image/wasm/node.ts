@@ -85,19 +85,7 @@ let shared: WasmKernelInstance | null | undefined;
  */
 export function sharedWasmInstance(): WasmKernelInstance | null {
   if (shared === undefined) {
-    shared = null;
-    const infra = loadWasmModule() ? helperInfra() : null;
-    if (infra) {
-      try {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
-        const inst = new WasmKernelInstance(infra.mod, { env: { memory } });
-        inst.attachRowSplitter(infra.helper.attach(memory));
-        shared = inst;
-      } catch {
-        shared = null;
-      }
-    }
-    shared ??= createWasmInstance();
+    shared = instanceWithHelper() ?? createWasmInstance();
     if (!shared) warnOnce(`luckygraph: WebAssembly kernels unavailable, using the TypeScript kernels: ${lastError}`);
   }
   return shared;
@@ -105,6 +93,23 @@ export function sharedWasmInstance(): WasmKernelInstance | null {
 
 /** Largest shared memory of the instance behind most kernels: 4 GiB (65536 pages), as an unshared one. */
 const SHARED_MAX_PAGES = 65536;
+
+/**
+ * kernels-mt.wasm on a new shared memory that the helper thread attaches (so that calls can split
+ * their rows with it), or null (no helper: one core, LUCKYGRAPH_ROW_HELPER=0, no kernels-mt.wasm).
+ */
+function instanceWithHelper(): WasmKernelInstance | null {
+  const infra = loadWasmModule() ? helperInfra() : null;
+  if (!infra) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+    const inst = new WasmKernelInstance(infra.mod, { env: { memory } });
+    inst.attachRowSplitter(infra.helper.attach(memory));
+    return inst;
+  } catch {
+    return null;
+  }
+}
 
 /** The same kernels for a shared memory (built with kernels.wasm; optional). */
 export const WASM_MT_PATH = fileURLToPath(new URL('./kernels-mt.wasm', import.meta.url));
@@ -202,20 +207,6 @@ let stackInstance: WasmKernelInstance | null | undefined;
  * Null when the module is not available.
  */
 export function stackWasmInstance(): WasmKernelInstance | null {
-  if (stackInstance === undefined) {
-    stackInstance = null;
-    const infra = loadWasmModule() ? helperInfra() : null;
-    if (infra) {
-      try {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
-        const inst = new WasmKernelInstance(infra.mod, { env: { memory } });
-        inst.attachRowSplitter(infra.helper.attach(memory));
-        stackInstance = inst;
-      } catch {
-        stackInstance = null;
-      }
-    }
-    stackInstance ??= createWasmInstance();
-  }
+  if (stackInstance === undefined) stackInstance = instanceWithHelper() ?? createWasmInstance();
   return stackInstance;
 }

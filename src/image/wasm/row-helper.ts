@@ -24,8 +24,13 @@ const JOB_MLC_FRAME = 1;
 const JOB_FIRST_PASS_ROWS = 2;
 const JOB_BLUR_ROWS = 3;
 const JOB_STACK_RECORDS = 4;
+/** Each job's export and its argument count, by job kind (checked on every post, whatever the memory). */
+const JOBS: readonly { name: string; args: number }[] = [
+  { name: 'nccRows', args: 11 }, { name: 'mlcFrame', args: 12 }, { name: 'firstPassRows', args: 18 },
+  { name: 'blurRows', args: 17 }, { name: 'stackRecords', args: 19 },
+];
 /** Arguments of the largest job (stackRecords; the worker's view of the control block has as many). */
-const MAX_ARGS = 19;
+const MAX_ARGS = Math.max(...JOBS.map((j) => j.args));
 
 export interface RowSplitter {
   /** True once the helper can take jobs. */
@@ -94,7 +99,8 @@ export class NccRowHelper implements RowSplitter {
   }
 
   private post(memory: number, job: number, args: readonly number[]): void {
-    if (args.length > MAX_ARGS) throw new Error(`a helper job takes at most ${MAX_ARGS} arguments, got ${args.length}`);
+    const spec = JOBS[job];
+    if (args.length !== spec.args) throw new Error(`${spec.name} takes ${spec.args} arguments, got ${args.length}`);
     if (this.pending) {
       try { this.wait(); } catch { /* the helper is marked broken */ }
     }
@@ -109,22 +115,18 @@ export class NccRowHelper implements RowSplitter {
   }
 
   startMlcFrame(args: readonly number[]): void {
-    if (args.length !== 12) throw new Error(`mlcFrame takes 12 arguments, got ${args.length}`);
     this.post(0, JOB_MLC_FRAME, args);
   }
 
   startFirstPassRows(args: readonly number[]): void {
-    if (args.length !== 18) throw new Error(`firstPassRows takes 18 arguments, got ${args.length}`);
     this.post(0, JOB_FIRST_PASS_ROWS, args);
   }
 
   startBlurRows(args: readonly number[]): void {
-    if (args.length !== 17) throw new Error(`blurRows takes 17 arguments, got ${args.length}`);
     this.post(0, JOB_BLUR_ROWS, args);
   }
 
   startStackRecords(args: readonly number[]): void {
-    if (args.length !== 19) throw new Error(`stackRecords takes 19 arguments, got ${args.length}`);
     this.post(0, JOB_STACK_RECORDS, args);
   }
 
